@@ -1,0 +1,37 @@
+namespace BrokerGateway.Core.Presence;
+
+/// <summary>A connection as presence knows it. <see cref="Uid"/> is null for a guest.</summary>
+public sealed record ConnectionState(
+    string Nsp,
+    string Conn,
+    string? Uid,
+    string Node,
+    DateTimeOffset ConnectedAt,
+    IReadOnlyDictionary<string, string> Session,
+    IReadOnlyList<string> Rooms,
+    IReadOnlyList<string> Topics)
+{
+    public static readonly IReadOnlyDictionary<string, string> EmptySession = new Dictionary<string, string>();
+}
+
+/// <summary>A member of a room, a topic or a namespace: a connection and its user (null for a guest).</summary>
+public readonly record struct Member(string Conn, string? Uid, string Node);
+
+/// <summary>One replica: its id (new at every start), where it listens, and how many sockets it holds.</summary>
+public sealed record NodeInfo(string Node, string Address, long Connections, DateTimeOffset StartedAt);
+
+/// <summary>A dead node that this sweeper claimed, with the connections it still owned.</summary>
+public sealed record SweptNode(string Node, IReadOnlyList<ConnectionState> Connections);
+
+/// <summary>Asks for one page: <see cref="Cursor"/> null or empty for the first, then the previous page's next cursor.</summary>
+public readonly record struct PageRequest(string? Cursor = null, int Limit = 100)
+{
+    public const int MaxLimit = 1000;
+    public int EffectiveLimit => Math.Clamp(Limit, 1, MaxLimit);
+}
+
+/// <summary>One page of a list; <see cref="NextCursor"/> is null on the last page.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor)
+{
+    public bool IsLast => NextCursor is null;
+}

@@ -13,6 +13,13 @@ ensure_debian_packages nats-server redis-server haproxy nodejs
 export BGW_REQUIRE_SERVERS="${BGW_REQUIRE_SERVERS:-1}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# Interop tests drive our servers from clients nobody here wrote (npm packages, pinned by lock files).
+for dir in tests/interop/*/; do
+  if [ -f "$dir/package.json" ]; then
+    (cd "$dir" && if [ -f package-lock.json ]; then npm ci --silent --no-audit --no-fund; else npm install --silent --no-audit --no-fund; fi)
+  fi
+done
+
 dotnet restore BrokerGateway.sln
 dotnet build BrokerGateway.sln -c Release --no-restore
 log=$(mktemp)

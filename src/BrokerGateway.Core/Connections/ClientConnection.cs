@@ -1,0 +1,105 @@
+using System.Threading.Channels;
+
+namespace BrokerGateway.Core.Connections;
+
+/// <summary>
+/// One client socket as the core sees it: who it is, what it joined, and a bounded queue of frames the
+/// transport's send loop drains. The core never touches the socket: it queues frames and asks to close.
+/// </summary>
+public sealed class ClientConnection
+{
+    readonly Channel<OutboundFrame> _outbound;
+    readonly TaskCompletionSource<CloseRequest> _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly HashSet<string> _rooms = [];
+    readonly HashSet<string> _topics = [];
+    Dictionary<string, string> _session;
+    long _sequence;
+    string? _uid;
+
+    public ClientConnection(string id, string nsp, string? uid, string node, IClientDialect dialect, int sendQueueLimit,
+        IReadOnlyDictionary<string, string>? session = null)
+    {
+        Id = id;
+        Nsp = nsp;
+        _uid = uid;
+        Node = node;
+        Dialect = dialect;
+        ConnectedAt = DateTimeOffset.UtcNow;
+        _session = session is null ? [] : new Dictionary<string, string>(session);
+        _outbound = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(Math.Max(1, sendQueueLimit))
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: we close, never block fan-out
+        });
+    }
+
+    public string Id { get; }
+    public string Nsp { get; }
+    public string? Uid { get => Volatile.Read(ref _uid); internal set => Volatile.Write(ref _uid, value); }
+    public string Node { get; }
+    public IClientDialect Dialect { get; }
+    public DateTimeOffset ConnectedAt { get; }
+    public bool IsGuest => Uid is null;
+
+    /// <summary>Frames to write, in order. The transport's send loop is the only reader.</summary>
+    public ChannelReader<OutboundFrame> Outbound => _outbound.Reader;
+
+    /// <summary>Completes when the core wants this socket closed, with the code to send.</summary>
+    public Task<CloseRequest> CloseRequested => _closeRequested.Task;
+
+    public bool IsClosing => _closeRequested.Task.IsCompleted;
+
+    /// <summary>Next per-connection sequence number for uplink events (starts at 1).</summary>
+    public long NextSequence() => Interlocked.Increment(ref _sequence);
+
+    /// <summary>
+    /// Queues a frame. A full queue means the client cannot keep up: it is closed as a slow consumer, and
+    /// nobody else waits for it.
+    /// </summary>
+    public bool TrySend(OutboundFrame frame)
+    {
+        if (IsClosing) return false;
+        if (_outbound.Writer.TryWrite(frame)) return true;
+        Close(CloseCodes.SlowConsumer);
+        return false;
+    }
+
+    /// <summary>Asks the transport to close with <paramref name="code"/>. Idempotent: the first reason wins.</summary>
+    public void Close(int code, string? reason = null, OutboundFrame? lastFrame = null)
+    {
+        if (!_closeRequested.TrySetResult(new CloseRequest(code, reason ?? CloseCodes.Reason(code), lastFrame))) return;
+        _outbound.Writer.TryComplete();
+    }
+
+    public string[] Rooms { get { lock (_rooms) return [.. _rooms]; } }
+    public string[] Topics { get { lock (_topics) return [.. _topics]; } }
+
+    internal bool AddRoom(string room) { lock (_rooms) return _rooms.Add(room); }
+    internal bool RemoveRoom(string room) { lock (_rooms) return _rooms.Remove(room); }
+    internal int RoomCount { get { lock (_rooms) return _rooms.Count; } }
+    public bool InRoom(string room) { lock (_rooms) return _rooms.Contains(room); }
+    internal bool AddTopic(string topic) { lock (_topics) return _topics.Add(topic); }
+    internal bool RemoveTopic(string topic) { lock (_topics) return _topics.Remove(topic); }
+    public bool HasTopic(string topic) { lock (_topics) return _topics.Contains(topic); }
+
+    public IReadOnlyDictionary<string, string> Session { get { lock (_rooms) return new Dictionary<string, string>(_session); } }
+
+    internal void UpdateSession(IReadOnlyDictionary<string, string?> values, bool replace)
+    {
+        lock (_rooms)
+        {
+            var next = replace ? new Dictionary<string, string>() : new Dictionary<string, string>(_session);
+            foreach (var (k, v) in values)
+            {
+                if (v is null) next.Remove(k);
+                else next[k] = v;
+            }
+            _session = next;
+        }
+    }
+
+    public override string ToString() => $"{Id} ({Nsp}/{Uid ?? "guest"})";
+}
+
+/// <summary>Why the core wants a socket closed; <see cref="LastFrame"/> goes out just before the close.</summary>
+public sealed record CloseRequest(int Code, string Reason, OutboundFrame? LastFrame);

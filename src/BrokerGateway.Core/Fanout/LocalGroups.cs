@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using BrokerGateway.Core.Addressing;
+using BrokerGateway.Core.Broker;
+using BrokerGateway.Core.Connections;
+
+namespace BrokerGateway.Core.Fanout;
+
+/// <summary>
+/// The local members of every target, and the broker subscriptions they need: the first local member of
+/// a target subscribes its subject, the last one unsubscribes (interest counting, STYLE §3).
+/// </summary>
+/// <remarks>
+/// Fan-out reads a member array without a lock (copy-on-write). Membership changes and the subscribe or
+/// unsubscribe they cause run under one of 64 striped locks, so a join racing a leave on the same target
+/// can never leave a subscription without members or members without a subscription.
+/// </remarks>
+public sealed class LocalGroups
+{
+    readonly ConcurrentDictionary<Target, Group> _groups = new();
+    readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    readonly IBroker _broker;
+    readonly Subjects _subjects;
+    readonly Func<Target, BrokerHandler> _handlerFor;
+
+    public LocalGroups(IBroker broker, Subjects subjects, Func<Target, BrokerHandler> handlerFor)
+    {
+        _broker = broker;
+        _subjects = subjects;
+        _handlerFor = handlerFor;
+    }
+
+    /// <summary>Broker subscriptions currently held, one per target with local members.</summary>
+    public int SubscriptionCount => _groups.Count;
+
+    public IEnumerable<Target> Targets => _groups.Keys;
+
+    /// <summary>The local members of <paramref name="target"/>; a snapshot, safe to iterate.</summary>
+    public ClientConnection[] Members(Target target) => _groups.TryGetValue(target, out var g) ? g.Members : [];
+
+    public int CountMembers(Target target) => Members(target).Length;
+
+    /// <summary>Adds a member; false if it already was one. Subscribes the target's subject for the first.</summary>
+    public async Task<bool> AddAsync(Target target, ClientConnection connection, CancellationToken ct = default)
+    {
+        var stripe = Stripe(target);
+        await stripe.WaitAsync(ct);
+        try
+        {
+            if (_groups.TryGetValue(target, out var group))
+            {
+                if (Array.IndexOf(group.Members, connection) >= 0) return false;
+                group.Members = [.. group.Members, connection];
+                return true;
+            }
+            var subscription = await _broker.SubscribeAsync(_subjects.For(target), _handlerFor(target), ct: ct);
+            _groups[target] = new Group { Members = [connection], Subscription = subscription };
+            return true;
+        }
+        finally
+        {
+            stripe.Release();
+        }
+    }
+
+    /// <summary>Removes a member; false if it was not one. Unsubscribes when the last one leaves.</summary>
+    public async Task<bool> RemoveAsync(Target target, ClientConnection connection)
+    {
+        var stripe = Stripe(target);
+        await stripe.WaitAsync();
+        try
+        {
+            if (!_groups.TryGetValue(target, out var group) || Array.IndexOf(group.Members, connection) < 0) return false;
+            if (group.Members.Length > 1)
+            {
+                group.Members = group.Members.Where(c => c != connection).ToArray();
+                return true;
+            }
+            _groups.TryRemove(target, out _);
+            try { await group.Subscription.DisposeAsync(); }
+            catch (Exception) { /* the broker resubscribes from its own table; a failed unsubscribe only costs traffic */ }
+            return true;
+        }
+        finally
+        {
+            stripe.Release();
+        }
+    }
+
+    SemaphoreSlim Stripe(Target target) => _stripes[(uint)target.GetHashCode() % (uint)_stripes.Length];
+
+    sealed class Group
+    {
+        public volatile ClientConnection[] Members = [];
+        public required IAsyncDisposable Subscription;
+    }
+}

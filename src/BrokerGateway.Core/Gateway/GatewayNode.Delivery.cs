@@ -1,0 +1,139 @@
+using System.Text.Json;
+using BrokerGateway.Core.Addressing;
+using BrokerGateway.Core.Broker;
+using BrokerGateway.Core.Connections;
+using BrokerGateway.Core.Fanout;
+
+namespace BrokerGateway.Core.Gateway;
+
+public sealed partial class GatewayNode
+{
+    /// <summary>Pushes delivered to local sockets, and those refused by full send queues.</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+    public long Refused => Interlocked.Read(ref _refused);
+    long _delivered;
+    long _refused;
+
+    BrokerHandler HandlerFor(Target target) => message => OnMessageAsync(target, message);
+
+    /// <summary>
+    /// A message on a target's subject: a push goes straight from the broker's buffer to the local sockets'
+    /// queues, encoded once per dialect; a command is applied to each local member. Runs one message at a
+    /// time per subject, so a command and the pushes around it keep their order.
+    /// </summary>
+    ValueTask OnMessageAsync(Target target, BrokerMessage message)
+    {
+        var headers = message.Headers;
+        if (headers?[BgwHeaders.Op] is { } op) return new ValueTask(ApplyAsync(target, op, message));
+        if (headers?[BgwHeaders.MsgId] is { } msgId && !_recentIds.TryAdd(msgId)) return ValueTask.CompletedTask;
+
+        var push = new Push(target, headers?[BgwHeaders.Event] ?? "message", message.Data, headers?[BgwHeaders.ContentType])
+        {
+            ExcludeConn = headers?[BgwHeaders.Exclude],
+        };
+        long delivered = 0, refused = 0;
+        foreach (var connection in Groups.Members(target))
+        {
+            if (push.ExcludeConn == connection.Id) continue;
+            if (connection.TrySend(push.FrameFor(connection.Dialect))) delivered++;
+            else refused++;
+        }
+        Interlocked.Add(ref _delivered, delivered);
+        if (refused > 0) Interlocked.Add(ref _refused, refused);
+        return ValueTask.CompletedTask;
+    }
+
+    async Task ApplyAsync(Target target, string op, BrokerMessage message)
+    {
+        var headers = message.Headers!;
+        var members = Groups.Members(target);
+        try
+        {
+            switch (op)
+            {
+                case Ops.Presence:
+                    DeliverPresence(target, members, message.Data);
+                    break;
+                case Ops.Disconnect:
+                    await DisconnectAsync(members, headers);
+                    break;
+                case Ops.Join:
+                    foreach (var c in members)
+                        foreach (var room in headers.GetAll(BgwHeaders.Room)) await JoinAsync(c, room);
+                    break;
+                case Ops.Leave:
+                    foreach (var c in members)
+                        foreach (var room in headers.GetAll(BgwHeaders.Room)) await LeaveAsync(c, room);
+                    break;
+                case Ops.Subscribe:
+                    foreach (var c in members)
+                        foreach (var topic in headers.GetAll(BgwHeaders.Topic)) await SubscribeAsync(c, topic);
+                    break;
+                case Ops.Unsubscribe:
+                    foreach (var c in members)
+                        foreach (var topic in headers.GetAll(BgwHeaders.Topic)) await UnsubscribeAsync(c, topic);
+                    break;
+                case Ops.Clear when target.Kind == TargetKind.Room:
+                    foreach (var c in members) await LeaveAsync(c, target.Id);
+                    break;
+                case Ops.Clear when target.Kind == TargetKind.Topic:
+                    foreach (var c in members) await UnsubscribeAsync(c, target.Id);
+                    break;
+                case Ops.SetSession:
+                    var values = JsonSerializer.Deserialize(message.Data.Span, CoreJson.Default.DictionaryStringString);
+                    if (values is null) break;
+                    var replace = headers[BgwHeaders.Replace] is "true" or "1";
+                    foreach (var c in members) await SetSessionAsync(c, values, replace);
+                    break;
+                case Ops.SetUser:
+                    foreach (var c in members) await SetUserAsync(c, headers[BgwHeaders.Uid]);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is JsonException or GatewayException or FormatException)
+        {
+            // A malformed command from a backend changes nothing; the gateway goes on.
+        }
+    }
+
+    void DeliverPresence(Target target, ClientConnection[] members, ReadOnlyMemory<byte> body)
+    {
+        if (target.Kind != TargetKind.Room || members.Length == 0) return;
+        var wire = JsonSerializer.Deserialize(body.Span, CoreJson.Default.PresenceWire);
+        if (wire is null) return;
+        var change = new PresenceChange(target.Nsp, target.Id, wire.Joins ?? [], wire.Leaves ?? []);
+        IClientDialect? lastDialect = null;
+        OutboundFrame frame = default;
+        foreach (var c in members)
+        {
+            if (!ReferenceEquals(c.Dialect, lastDialect)) { lastDialect = c.Dialect; frame = c.Dialect.EncodePresence(change); }
+            c.TrySend(frame);
+        }
+    }
+
+    Task DisconnectAsync(ClientConnection[] members, MessageHeaders headers)
+    {
+        var code = int.TryParse(headers[BgwHeaders.Code], out var c) && c is >= 4000 and <= 4999 ? c : CloseCodes.Kicked;
+        var reason = headers[BgwHeaders.Reason];
+        var guestsOnly = headers[BgwHeaders.GuestsOnly] is "true" or "1";
+        if (int.TryParse(headers[BgwHeaders.DelayMs], out var delay) && delay > 0)
+        {
+            // Later, off the delivery path: the subject's other messages must not wait for it.
+            _ = Task.Delay(TimeSpan.FromMilliseconds(Math.Min(delay, 60_000)), Time)
+                .ContinueWith(_ => CloseAll(members, code, reason, guestsOnly), TaskScheduler.Default);
+            return Task.CompletedTask;
+        }
+        CloseAll(members, code, reason, guestsOnly);
+        return Task.CompletedTask;
+    }
+
+    static void CloseAll(ClientConnection[] members, int code, string? reason, bool guestsOnly)
+    {
+        foreach (var connection in members)
+        {
+            if (guestsOnly && !connection.IsGuest) continue;
+            var text = reason ?? CloseCodes.Reason(code);
+            connection.Close(code, text, connection.Dialect.EncodeDisconnect(code, text));
+        }
+    }
+}

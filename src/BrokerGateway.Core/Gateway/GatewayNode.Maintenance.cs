@@ -1,0 +1,64 @@
+using BrokerGateway.Core.Connections;
+using BrokerGateway.Core.Presence;
+
+namespace BrokerGateway.Core.Gateway;
+
+public sealed partial class GatewayNode
+{
+    /// <summary>
+    /// One round of presence upkeep, run every third of the lease: renew this node's lease; write the
+    /// whole live state back when the store lost it (or missed writes while down); sweep dead nodes and
+    /// announce the leaves their connections owe. Returns the number of connections swept.
+    /// </summary>
+    public async Task<int> MaintainPresenceAsync(CancellationToken ct = default)
+    {
+        var info = new NodeInfo(NodeId, Options.NodeAddress, ConnectionCount, StartedAt);
+        var known = await Presence.RenewLeaseAsync(info, Options.LeaseTtl, ct);
+        if (!known || _presenceDirty)
+        {
+            _presenceDirty = false;
+            try
+            {
+                await Presence.RemoveNodeAsync(NodeId, ct);
+                await Presence.RestoreNodeAsync(NodeId, _connections.Values.Select(Snapshot).ToArray(), ct);
+            }
+            catch
+            {
+                _presenceDirty = true;
+                throw;
+            }
+        }
+
+        var swept = 0;
+        foreach (var node in await Presence.SweepDeadNodesAsync(ct))
+        {
+            foreach (var connection in node.Connections)
+            {
+                swept++;
+                ConnectionSwept?.Invoke(connection);
+                var member = new Member(connection.Conn, connection.Uid, connection.Node);
+                foreach (var room in connection.Rooms)
+                    if (Options.PolicyFor(connection.Nsp).PresenceEvents) await AnnounceAsync(connection.Nsp, room, [], [member]);
+            }
+        }
+        return swept;
+    }
+
+    /// <summary>
+    /// Graceful drain: take no new connections, tell every client to reconnect after a random delay
+    /// within <paramref name="spread"/> (so they do not all land on the other replicas at once), close
+    /// them with 4001, and remove this node from presence.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan spread, CancellationToken ct = default)
+    {
+        IsDraining = true;
+        foreach (var connection in _connections.Values)
+        {
+            var after = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * spread.TotalMilliseconds);
+            connection.Close(CloseCodes.Draining, null, connection.Dialect.EncodeReconnect(after));
+        }
+        foreach (var connection in _connections.Values) await CloseAsync(connection, CloseCodes.Draining);
+        try { await Presence.RemoveNodeAsync(NodeId, ct); }
+        catch (Exception) { /* the lease lapses and the others sweep whatever is left */ }
+    }
+}

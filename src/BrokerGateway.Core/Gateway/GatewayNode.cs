@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using BrokerGateway.Core.Addressing;
+using BrokerGateway.Core.Broker;
+using BrokerGateway.Core.Connections;
+using BrokerGateway.Core.Fanout;
+using BrokerGateway.Core.Presence;
+
+namespace BrokerGateway.Core.Gateway;
+
+/// <summary>
+/// One replica's core: its connections, their memberships, the broker subscriptions those need, and the
+/// presence entries that tell the cluster about them. Transports (WebSocket dialects) call in; the
+/// broker's deliveries go out to local sockets. It knows no client protocol and no server technology.
+/// </summary>
+public sealed partial class GatewayNode : IAsyncDisposable
+{
+    readonly ConcurrentDictionary<string, ClientConnection> _connections = new();
+    readonly RecentIds _recentIds = new();
+    long _connectionCounter;
+    volatile bool _presenceDirty;
+
+    public GatewayNode(GatewayOptions options, IBroker broker, IPresenceStore presence, TimeProvider? time = null)
+    {
+        Options = options;
+        Broker = broker;
+        Presence = presence;
+        Time = time ?? TimeProvider.System;
+        Subjects = new Subjects(options.SubjectPrefix);
+        Groups = new LocalGroups(broker, Subjects, HandlerFor);
+    }
+
+    public GatewayOptions Options { get; }
+    public string NodeId => Options.NodeId;
+    public IBroker Broker { get; }
+    public IPresenceStore Presence { get; }
+    public Subjects Subjects { get; }
+    public LocalGroups Groups { get; }
+    public TimeProvider Time { get; }
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>True from the start of a drain: the node takes no new connections.</summary>
+    public bool IsDraining { get; private set; }
+
+    public int ConnectionCount => _connections.Count;
+    public IEnumerable<ClientConnection> Connections => _connections.Values;
+
+    public bool TryGetConnection(string conn, out ClientConnection connection) =>
+        _connections.TryGetValue(conn, out connection!);
+
+    /// <summary>Raised once a connection is registered (uplink <c>open</c> events hang here).</summary>
+    public event Action<ClientConnection>? ConnectionOpened;
+
+    /// <summary>Raised once a connection is gone, with its close code (uplink <c>close</c> events hang here).</summary>
+    public event Action<ClientConnection, int>? ConnectionClosed;
+
+    /// <summary>Raised for memberships changed on this node: (connection, kind "join"/"leave"/"subscribe"/"unsubscribe", name).</summary>
+    public event Action<ClientConnection, string, string>? MembershipChanged;
+
+    /// <summary>Raised for connections of a dead node that this node swept (their close events are owed once).</summary>
+    public event Action<ConnectionState>? ConnectionSwept;
+
+    /// <summary>Registers an authenticated client: presence, subscriptions, initial rooms and topics.</summary>
+    public async Task<ClientConnection> OpenAsync(ConnectRequest request, CancellationToken ct = default)
+    {
+        if (IsDraining) throw new GatewayException(ErrorCodes.Unavailable, "this node is draining; reconnect");
+        var policy = Options.PolicyFor(request.Nsp);
+        if (request.Uid is null && !policy.AllowGuests)
+            throw new GatewayException(ErrorCodes.Forbidden, $"guests are not allowed in namespace '{request.Nsp}'");
+        if (request.Uid is not null && Options.MaxConnectionsPerUser > 0)
+        {
+            var existing = await Presence.GetUserConnectionsAsync(request.Nsp, request.Uid, ct);
+            if (existing.Count >= Options.MaxConnectionsPerUser)
+                throw new GatewayException(ErrorCodes.LimitExceeded, $"user already holds {existing.Count} connections (limit {Options.MaxConnectionsPerUser})");
+        }
+        var rooms = request.Rooms.Distinct().Take(Options.MaxRoomsPerConnection).ToArray();
+        var topics = request.Topics.Distinct().Take(Options.MaxTopicsPerConnection).ToArray();
+
+        var id = $"{NodeId}-{Interlocked.Increment(ref _connectionCounter):x}";
+        var connection = new ClientConnection(id, request.Nsp, request.Uid, NodeId, request.Dialect, Options.SendQueueLimit, request.Session);
+        foreach (var room in rooms) connection.AddRoom(room);
+        foreach (var topic in topics) connection.AddTopic(topic);
+        _connections[id] = connection;
+        try
+        {
+            await WritePresenceAsync(p => p.AddConnectionAsync(Snapshot(connection), ct));
+            await Groups.AddAsync(Target.Connection(id), connection, ct);
+            await Groups.AddAsync(Target.Namespace(request.Nsp), connection, ct);
+            if (request.Uid is not null) await Groups.AddAsync(Target.User(request.Nsp, request.Uid), connection, ct);
+            foreach (var room in rooms) await Groups.AddAsync(Target.Room(request.Nsp, room), connection, ct);
+            foreach (var topic in topics) await Groups.AddAsync(Target.Topic(request.Nsp, topic), connection, ct);
+        }
+        catch
+        {
+            await CloseAsync(connection, CloseCodes.ServerError);
+            throw;
+        }
+        ConnectionOpened?.Invoke(connection);
+        foreach (var room in rooms) await AnnounceAsync(connection, room, joined: true);
+        return connection;
+    }
+
+    /// <summary>
+    /// Forgets a connection whose socket has ended: subscriptions, presence, and the leaves it owes.
+    /// Idempotent; the transport calls it once its loops are done.
+    /// </summary>
+    public async Task CloseAsync(ClientConnection connection, int code)
+    {
+        if (!_connections.TryRemove(connection.Id, out _)) return;
+        connection.Close(code);
+        var rooms = connection.Rooms;
+        await Groups.RemoveAsync(Target.Connection(connection.Id), connection);
+        await Groups.RemoveAsync(Target.Namespace(connection.Nsp), connection);
+        if (connection.Uid is { } uid) await Groups.RemoveAsync(Target.User(connection.Nsp, uid), connection);
+        foreach (var room in rooms) await Groups.RemoveAsync(Target.Room(connection.Nsp, room), connection);
+        foreach (var topic in connection.Topics) await Groups.RemoveAsync(Target.Topic(connection.Nsp, topic), connection);
+        await WritePresenceAsync(p => p.RemoveConnectionAsync(connection.Nsp, connection.Id));
+        foreach (var room in rooms) await AnnounceAsync(connection, room, joined: false);
+        ConnectionClosed?.Invoke(connection, code);
+    }
+
+    /// <summary>What presence should hold for a live connection.</summary>
+    public ConnectionState Snapshot(ClientConnection c) =>
+        new(c.Nsp, c.Id, c.Uid, NodeId, c.ConnectedAt, c.Session, c.Rooms, c.Topics);
+
+    /// <summary>
+    /// Runs a presence write. A failure (the store is down) does not fail the client's request: this node
+    /// still holds the truth, and maintenance writes its whole state back once the store answers again.
+    /// </summary>
+    async Task WritePresenceAsync(Func<IPresenceStore, Task> write)
+    {
+        try
+        {
+            await write(Presence);
+        }
+        catch (Exception)
+        {
+            // While draining the node removes itself whole at the end, so nothing needs writing back.
+            if (!IsDraining) _presenceDirty = true;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var connection in _connections.Values) await CloseAsync(connection, CloseCodes.Draining);
+    }
+}

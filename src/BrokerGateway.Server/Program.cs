@@ -1,4 +1,11 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
-app.Run();
+using BrokerGateway.Server.Hosting;
+
+var configuration = new ConfigurationBuilder()
+    .SetBasePath(AppContext.BaseDirectory)
+    .AddJsonFile("appsettings.json", optional: true)
+    .AddCommandLine(args);
+ServerSettings.AddEnvironment(configuration);
+var settings = ServerSettings.Load(configuration.Build());
+
+var app = await GatewayHost.CreateAsync(settings, args);
+await app.RunAsync();

@@ -1,0 +1,51 @@
+using BrokerGateway.Core.Broker;
+using BrokerGateway.Core.Presence;
+
+namespace BrokerGateway.Server.Hosting;
+
+/// <summary>
+/// Picks and connects the two seams' implementations: NATS and Redis when configured, else the
+/// in-memory twins (one replica, no servers: the embedded default).
+/// </summary>
+public sealed class Backends : IAsyncDisposable
+{
+    Backends(IBroker broker, IPresenceStore presence, string brokerName, string presenceName, IAsyncDisposable? presenceOwner)
+    {
+        Broker = broker;
+        Presence = presence;
+        BrokerName = brokerName;
+        PresenceName = presenceName;
+        _presenceOwner = presenceOwner;
+    }
+
+    readonly IAsyncDisposable? _presenceOwner;
+
+    public IBroker Broker { get; }
+    public IPresenceStore Presence { get; }
+    public string BrokerName { get; }
+    public string PresenceName { get; }
+
+    public static async Task<Backends> ConnectAsync(ServerSettings settings, CancellationToken ct = default)
+    {
+        IBroker broker = settings.NatsUrl is { } nats
+            ? throw new InvalidOperationException("PENDING-NATS " + nats)
+            : new MemoryBroker();
+        try
+        {
+            if (settings.Redis is { } redis) throw new InvalidOperationException("PENDING-REDIS " + redis);
+            await Task.CompletedTask;
+            return new Backends(broker, new MemoryPresenceStore(), broker is MemoryBroker ? "memory" : "nats", "memory", null);
+        }
+        catch
+        {
+            await broker.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Broker.DisposeAsync();
+        if (_presenceOwner is not null) await _presenceOwner.DisposeAsync();
+    }
+}

@@ -1,0 +1,56 @@
+using System.Net;
+using BrokerGateway.Core.Gateway;
+using BrokerGateway.Server.Auth;
+using BrokerGateway.Server.Operations;
+using BrokerGateway.Server.Protocol.Native;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace BrokerGateway.Server.Hosting;
+
+/// <summary>
+/// Builds one replica: Kestrel on three ports (public HTTP/1.1, gRPC h2c, internal HTTP/1.1), the
+/// gateway node over its broker and presence store, and the endpoints of each port.
+/// </summary>
+public static class GatewayHost
+{
+    /// <summary>Connects the backends and builds the app; the caller runs or starts it.</summary>
+    public static async Task<WebApplication> CreateAsync(ServerSettings settings, string[]? args = null,
+        Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
+        var bind = IPAddress.Parse(settings.BindAddress);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(bind, settings.PublicPort, o => o.Protocols = HttpProtocols.Http1);
+            k.Listen(bind, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
+            k.Listen(bind, settings.InternalPort, o => o.Protocols = HttpProtocols.Http1);
+        });
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = settings.DrainSpread + TimeSpan.FromSeconds(10));
+
+        var backends = await Backends.ConnectAsync(settings, ct);
+        var node = new GatewayNode(settings.Gateway, backends.Broker, backends.Presence);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(backends);
+        builder.Services.AddSingleton(node);
+        builder.Services.AddSingleton(new TokenValidator(settings.Auth));
+        builder.Services.AddSingleton<NativeEndpoint>();
+        builder.Services.AddHostedService<PresenceUpkeepService>();
+        builder.Services.AddHostedService<DrainService>();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(() => backends.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)));
+        app.UseWebSockets();
+        app.MapWhen(http => http.Connection.LocalPort == settings.PublicPort, PublicPort.Configure);
+        app.MapWhen(http => http.Connection.LocalPort == settings.InternalPort, InternalPort.Configure);
+        app.MapWhen(http => http.Connection.LocalPort == settings.GrpcPort, GrpcPort.Configure);
+        GatewayLog.NodeStarted(app.Logger, node.NodeId, settings.PublicPort, settings.GrpcPort, settings.InternalPort, backends.BrokerName, backends.PresenceName);
+        return app;
+    }
+}

@@ -1,0 +1,23 @@
+namespace BrokerGateway.Server.Hosting;
+
+/// <summary>The gateway's log events. Names and ids are public once shipped: operators alert on them.</summary>
+public static partial class GatewayLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Node {Node} listening: public {PublicPort}, gRPC {GrpcPort}, internal {InternalPort}; broker {Broker}, presence {Presence}", EventName = "NodeStarted")]
+    public static partial void NodeStarted(ILogger log, string node, int publicPort, int grpcPort, int internalPort, string broker, string presence);
+
+    [LoggerMessage(2, LogLevel.Warning, "Session of {Conn} failed", EventName = "SessionFailed")]
+    public static partial void SessionFailed(ILogger log, string conn, Exception e);
+
+    [LoggerMessage(3, LogLevel.Warning, "Presence upkeep failed; retrying", EventName = "PresenceUpkeepFailed")]
+    public static partial void PresenceUpkeepFailed(ILogger log, Exception e);
+
+    [LoggerMessage(4, LogLevel.Information, "Swept {Count} connections of dead nodes", EventName = "DeadNodesSwept")]
+    public static partial void DeadNodesSwept(ILogger log, int count);
+
+    [LoggerMessage(5, LogLevel.Information, "Draining {Count} connections", EventName = "Draining")]
+    public static partial void Draining(ILogger log, int count);
+
+    [LoggerMessage(6, LogLevel.Warning, "Broker link {State}", EventName = "BrokerState")]
+    public static partial void BrokerState(ILogger log, string state);
+}

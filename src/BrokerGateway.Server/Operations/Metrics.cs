@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using System.Text;
+using BrokerGateway.Core.Gateway;
+
+namespace BrokerGateway.Server.Operations;
+
+/// <summary><c>/metrics</c> in the Prometheus text format: this replica's gauges and counters.</summary>
+public static class Metrics
+{
+    public const string Path = "/metrics";
+
+    public static Task WriteAsync(HttpContext http)
+    {
+        var node = http.RequestServices.GetRequiredService<GatewayNode>();
+        var process = Process.GetCurrentProcess();
+        var text = new StringBuilder();
+        void Metric(string name, string type, string help, double value)
+        {
+            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+            text.Append(name).Append("{node=\"").Append(node.NodeId).Append("\"} ").Append(value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        }
+        Metric("bgw_connections", "gauge", "Client sockets held by this replica.", node.ConnectionCount);
+        Metric("bgw_broker_subscriptions", "gauge", "Broker subjects this replica listens on.", node.Groups.SubscriptionCount);
+        Metric("bgw_deliveries_total", "counter", "Pushes queued to local sockets.", node.Delivered);
+        Metric("bgw_deliveries_refused_total", "counter", "Pushes refused by full send queues (slow consumers).", node.Refused);
+        Metric("bgw_broker_connected", "gauge", "1 while the broker link is up.", node.Broker.IsConnected ? 1 : 0);
+        Metric("bgw_draining", "gauge", "1 while this replica drains.", node.IsDraining ? 1 : 0);
+        Metric("process_cpu_seconds_total", "counter", "CPU time of this process.", process.TotalProcessorTime.TotalSeconds);
+        Metric("process_resident_memory_bytes", "gauge", "Resident set size.", process.WorkingSet64);
+        Metric("dotnet_gc_heap_bytes", "gauge", "Managed heap in use.", GC.GetTotalMemory(false));
+        http.Response.ContentType = "text/plain; version=0.0.4";
+        return http.Response.WriteAsync(text.ToString());
+    }
+}

@@ -1,0 +1,140 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using BrokerGateway.Core.Connections;
+using BrokerGateway.Core.Gateway;
+using BrokerGateway.Server.Auth;
+using BrokerGateway.Server.Hosting;
+using BrokerGateway.Server.Transport;
+
+namespace BrokerGateway.Server.Protocol.Native;
+
+/// <summary>
+/// <c>GET /v1/ws</c>: accepts a WebSocket, authenticates it (query <c>token</c>, bearer header, or a first
+/// <c>auth</c> frame), registers it with the node, says <c>welcome</c>, then runs its session.
+/// </summary>
+public sealed class NativeEndpoint(GatewayNode node, TokenValidator tokens, ServerSettings settings, ILogger<NativeEndpoint> log)
+{
+    public const string Path = "/v1/ws";
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await http.Response.WriteAsync("expected a WebSocket upgrade (GET /v1/ws with Upgrade: websocket)");
+            return;
+        }
+        if (node.IsDraining)
+        {
+            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+        var token = http.Request.Query["token"].FirstOrDefault() ?? Bearer(http.Request.Headers.Authorization.FirstOrDefault());
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = settings.Limits.PingInterval,
+            KeepAliveTimeout = settings.Limits.PingInterval * 2,
+        });
+
+        var (identity, refusal) = token is not null
+            ? await ValidateAsync(token)
+            : await ReadAuthFrameAsync(socket, http.RequestAborted);
+        if (refusal is { } code)
+        {
+            await RefuseAsync(socket, code.Code, code.Reason);
+            return;
+        }
+
+        var nsp = identity?.Nsp ?? http.Request.Query["nsp"].FirstOrDefault() ?? settings.Gateway.DefaultNamespace;
+        ClientConnection connection;
+        try
+        {
+            connection = await node.OpenAsync(new ConnectRequest(nsp, identity?.Uid, NativeDialect.Instance)
+            {
+                Rooms = identity?.Rooms ?? [],
+                Topics = identity?.Topics ?? [],
+                Session = identity?.Session,
+                RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
+            }, http.RequestAborted);
+        }
+        catch (GatewayException e)
+        {
+            var closeCode = e.Code switch
+            {
+                ErrorCodes.LimitExceeded => CloseCodes.TooManyConnections,
+                ErrorCodes.Forbidden => identity is null ? CloseCodes.GuestsNotAllowed : CloseCodes.Forbidden,
+                _ => CloseCodes.ServerError,
+            };
+            await RefuseAsync(socket, closeCode, e.Message);
+            return;
+        }
+
+        connection.TrySend(NativeReplies.Welcome(connection, settings.Limits.PingInterval));
+        var session = new NativeSession(node, connection, settings.Limits);
+        var closed = CloseCodes.ServerError;
+        try
+        {
+            closed = await SocketSession.RunAsync(socket, connection, settings.Limits.MaxMessageBytes, session.OnMessageAsync, http.RequestAborted);
+        }
+        catch (Exception e)
+        {
+            GatewayLog.SessionFailed(log, connection.Id, e);
+        }
+        finally
+        {
+            await node.CloseAsync(connection, closed);
+        }
+    }
+
+    async Task<(ClientIdentity?, (int Code, string Reason)?)> ValidateAsync(string token)
+    {
+        var result = await tokens.ValidateAsync(token);
+        return result.Succeeded ? (result.Identity, null) : (null, (result.CloseCode, result.Error));
+    }
+
+    /// <summary>
+    /// Without a token on the upgrade, the first frame must be <c>{"type":"auth","token":…}</c>; an auth
+    /// frame without a token asks to be a guest (allowed only where the namespace says so).
+    /// </summary>
+    async Task<(ClientIdentity?, (int Code, string Reason)?)> ReadAuthFrameAsync(WebSocket socket, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(settings.Auth.AuthFrameTimeout);
+        InboundMessageReader.Result first;
+        try
+        {
+            first = await new InboundMessageReader(socket, 16 * 1024).ReadAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            return (null, (CloseCodes.AuthRequired, "send {\"type\":\"auth\",\"token\":\"…\"} first, or a token on the upgrade"));
+        }
+        if (first.Closed) return (null, (SocketSession.NormalClosure, "client closed"));
+        if (first.TooBig) return (null, (CloseCodes.MessageTooBig, "auth frame too big"));
+        var frame = ClientFrame.Parse(first.Message.Span, out _);
+        if (frame?.Type != "auth") return (null, (CloseCodes.AuthRequired, "the first frame must be auth"));
+        if (string.IsNullOrEmpty(frame.Token)) return (null, null); // a guest; the node checks the namespace allows it
+        return await ValidateAsync(frame.Token);
+    }
+
+    static async Task RefuseAsync(WebSocket socket, int code, string reason)
+    {
+        try
+        {
+            if (code != SocketSession.NormalClosure)
+            {
+                var frame = NativeDialect.Instance.EncodeDisconnect(code, reason);
+                await socket.SendAsync(frame.Data, WebSocketMessageType.Text, true, CancellationToken.None).AsTask().WaitAsync(SocketSession.CloseTimeout);
+            }
+            await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason.Length > 100 ? reason[..100] : reason, CancellationToken.None)
+                .WaitAsync(SocketSession.CloseTimeout);
+        }
+        catch (Exception e) when (e is WebSocketException or TimeoutException or IOException)
+        {
+            // The client is gone already.
+        }
+    }
+
+    static string? Bearer(string? header) =>
+        header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+}

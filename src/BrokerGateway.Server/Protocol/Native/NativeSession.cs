@@ -1,0 +1,143 @@
+using System.Net.WebSockets;
+using BrokerGateway.Core.Addressing;
+using BrokerGateway.Core.Broker;
+using BrokerGateway.Core.Connections;
+using BrokerGateway.Core.Gateway;
+using BrokerGateway.Core.Presence;
+
+namespace BrokerGateway.Server.Protocol.Native;
+
+/// <summary>
+/// Handles the frames of one native-protocol client after its welcome: each becomes a call on the
+/// gateway node, answered by a <c>reply</c> when it carried an <c>id</c>.
+/// </summary>
+public sealed class NativeSession(GatewayNode node, ClientConnection connection, ClientLimits limits)
+{
+    readonly RateLimiter _rate = new(limits.MessagesPerSecond, limits.MessagesBurst);
+    int _rpcInFlight;
+
+    /// <summary>Handles one client message; returns a close code when the client must go.</summary>
+    public async ValueTask<int?> OnMessageAsync(ReadOnlyMemory<byte> message, WebSocketMessageType type)
+    {
+        if (type != WebSocketMessageType.Text) return CloseCodes.UnsupportedData;
+        if (!_rate.TryTake()) return CloseCodes.RateLimited;
+        var frame = ClientFrame.Parse(message.Span, out var error);
+        if (frame is null)
+        {
+            connection.TrySend(NativeReplies.Error(null, ErrorCodes.BadRequest, error!));
+            return CloseCodes.ProtocolError;
+        }
+        try
+        {
+            await HandleAsync(frame);
+        }
+        catch (GatewayException e)
+        {
+            Reply(frame, NativeReplies.Error(frame.Id, e.Code, e.Message));
+        }
+        return null;
+    }
+
+    async Task HandleAsync(ClientFrame f)
+    {
+        switch (f.Type)
+        {
+            case "ping":
+                connection.TrySend(NativeReplies.Pong(f.Id));
+                break;
+            case "join":
+                await node.JoinAsync(connection, Required(f.Room, "room"), byClient: true);
+                Reply(f, NativeReplies.Ok(f.Id));
+                break;
+            case "leave":
+                await node.LeaveAsync(connection, Required(f.Room, "room"));
+                Reply(f, NativeReplies.Ok(f.Id));
+                break;
+            case "subscribe":
+                foreach (var topic in RequiredTopics(f)) await node.SubscribeAsync(connection, topic, byClient: true);
+                Reply(f, NativeReplies.Ok(f.Id));
+                break;
+            case "unsubscribe":
+                foreach (var topic in RequiredTopics(f)) await node.UnsubscribeAsync(connection, topic);
+                Reply(f, NativeReplies.Ok(f.Id));
+                break;
+            case "publish":
+                var (bytes, contentType) = f.Payload();
+                await node.PublishFromClientAsync(connection, Required(f.Room, "room"), bytes, f.Event, contentType);
+                Reply(f, NativeReplies.Ok(f.Id));
+                break;
+            case "presence":
+                await PresenceAsync(f);
+                break;
+            case "rpc":
+                StartRpc(f);
+                break;
+            case "send":
+                await node.SendUplinkAsync(connection, f.Event ?? "message", f.Payload().Bytes);
+                Reply(f, NativeReplies.Ok(f.Id));
+                break;
+            case "auth":
+                throw new GatewayException(ErrorCodes.BadRequest, "already authenticated");
+            default:
+                throw new GatewayException(ErrorCodes.BadRequest, $"unknown frame type '{f.Type}'");
+        }
+    }
+
+    async Task PresenceAsync(ClientFrame f)
+    {
+        var room = Required(f.Room, "room");
+        if (!connection.InRoom(room)) throw new GatewayException(ErrorCodes.Forbidden, $"join room '{room}' to see who is in it");
+        var count = await node.Presence.CountRoomMembersAsync(connection.Nsp, room);
+        var page = await node.Presence.ListRoomMembersAsync(connection.Nsp, room, new PageRequest(f.Cursor, f.Limit ?? 100));
+        Reply(f, NativeReplies.Ok(f.Id, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("room", room);
+            w.WriteNumber("count", count);
+            NativeDialect.WriteMembers(w, "members", page.Items);
+            if (page.NextCursor is null) w.WriteNull("cursor"); else w.WriteString("cursor", page.NextCursor);
+            w.WriteEndObject();
+        }));
+    }
+
+    /// <summary>
+    /// A client RPC is a NATS request to <c>bgw.&lt;nsp&gt;.rpc.&lt;method&gt;</c>. It runs beside the
+    /// receive loop (the reply may take a while), with a cap on how many one client may have in flight.
+    /// </summary>
+    void StartRpc(ClientFrame f)
+    {
+        var method = Required(f.Method, "method");
+        if (Interlocked.Increment(ref _rpcInFlight) > limits.RpcInFlight)
+        {
+            Interlocked.Decrement(ref _rpcInFlight);
+            throw new GatewayException(ErrorCodes.LimitExceeded, $"at most {limits.RpcInFlight} RPCs in flight");
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var reply = await node.RequestFromClientAsync(connection, method, f.Payload().Bytes, limits.RpcTimeout);
+                Reply(f, NativeReplies.OkPayload(f.Id, reply.Data));
+            }
+            catch (GatewayException e)
+            {
+                Reply(f, NativeReplies.Error(f.Id, e.Code, e.Message));
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _rpcInFlight);
+            }
+        });
+    }
+
+    void Reply(ClientFrame f, OutboundFrame frame)
+    {
+        if (f.Id is not null) connection.TrySend(frame);
+    }
+
+    static string Required(string? value, string name) =>
+        string.IsNullOrEmpty(value) ? throw new GatewayException(ErrorCodes.BadRequest, $"'{name}' is required") : value;
+
+    static List<string> RequiredTopics(ClientFrame f) =>
+        f.Topics is { Count: > 0 } topics ? topics : throw new GatewayException(ErrorCodes.BadRequest, "'topics' is required");
+}

@@ -1,0 +1,106 @@
+using System.Net.WebSockets;
+using BrokerGateway.Core.Connections;
+
+namespace BrokerGateway.Server.Transport;
+
+/// <summary>
+/// Runs one WebSocket's two loops (STYLE §7): the send loop drains the connection's queue; the receive
+/// loop hands whole messages to the dialect. The first to end starts the close; the other gets a close
+/// timeout. Returns the close code that ended the session.
+/// </summary>
+public static class SocketSession
+{
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    /// <param name="onMessage">Handles one client message; returns a close code to end the session, or null.</param>
+    public static async Task<int> RunAsync(WebSocket socket, ClientConnection connection, int maxMessageBytes,
+        Func<ReadOnlyMemory<byte>, WebSocketMessageType, ValueTask<int?>> onMessage, CancellationToken aborted)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var sending = SendLoopAsync(socket, connection, stop.Token);
+        var receiving = ReceiveLoopAsync(socket, connection, maxMessageBytes, onMessage, stop.Token);
+
+        await Task.WhenAny(sending, receiving);
+        // The client went away: the core must forget it. Or the core asked for a close: stop reading.
+        connection.Close(CloseCodes.ServerError, "connection ended");
+        try
+        {
+            await sending.WaitAsync(CloseTimeout, aborted);
+        }
+        catch (Exception)
+        {
+            // The send loop is stuck on a socket that does not drain: abort it.
+        }
+        stop.Cancel();
+        socket.Abort();
+        try { await receiving.WaitAsync(CloseTimeout); } catch (Exception) { }
+        return connection.CloseRequested.Result.Code;
+    }
+
+    static async Task ReceiveLoopAsync(WebSocket socket, ClientConnection connection, int maxMessageBytes,
+        Func<ReadOnlyMemory<byte>, WebSocketMessageType, ValueTask<int?>> onMessage, CancellationToken ct)
+    {
+        var reader = new InboundMessageReader(socket, maxMessageBytes);
+        try
+        {
+            while (!connection.IsClosing)
+            {
+                var result = await reader.ReadAsync(ct);
+                if (result.Closed) { connection.Close(NormalClosure, "client closed"); return; }
+                if (result.TooBig) { Refuse(connection, CloseCodes.MessageTooBig, $"message larger than {maxMessageBytes} bytes"); return; }
+                if (await onMessage(result.Message, result.Type) is { } code) { Refuse(connection, code, null); return; }
+                reader.Trim();
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            connection.Close(AbnormalClosure, "connection lost");
+        }
+    }
+
+    /// <summary>Closes with a terminal code, telling the client why in a last frame first.</summary>
+    public static void Refuse(ClientConnection connection, int code, string? reason)
+    {
+        var text = reason ?? CloseCodes.Reason(code);
+        connection.Close(code, text, connection.Dialect.EncodeDisconnect(code, text));
+    }
+
+    static async Task SendLoopAsync(WebSocket socket, ClientConnection connection, CancellationToken ct)
+    {
+        var outbound = connection.Outbound;
+        try
+        {
+            while (await outbound.WaitToReadAsync(ct))
+            {
+                while (outbound.TryRead(out var frame))
+                {
+                    if (connection.CloseRequested.IsCompleted && connection.CloseRequested.Result.Code == CloseCodes.SlowConsumer)
+                        break; // do not keep feeding a client that cannot keep up
+                    await socket.SendAsync(frame.Data, frame.IsText ? WebSocketMessageType.Text : WebSocketMessageType.Binary, true, ct);
+                }
+                if (connection.IsClosing) break;
+            }
+            var close = await connection.CloseRequested.WaitAsync(ct);
+            if (close.LastFrame is { } last)
+                await socket.SendAsync(last.Data, last.IsText ? WebSocketMessageType.Text : WebSocketMessageType.Binary, true, ct);
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                var code = close.Code is NormalClosure or AbnormalClosure ? NormalClosure : close.Code;
+                await socket.CloseOutputAsync((WebSocketCloseStatus)code, Truncate(close.Reason), ct);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            connection.Close(AbnormalClosure, "connection lost");
+        }
+    }
+
+    // The close frame's reason is limited to 123 bytes (RFC 6455 §5.5: control payload ≤ 125).
+    static string Truncate(string reason) => reason.Length <= 100 ? reason : reason[..100];
+
+    /// <summary>RFC 6455 normal closure: the client said goodbye.</summary>
+    public const int NormalClosure = 1000;
+
+    /// <summary>RFC 6455 1006: the connection died without a close frame.</summary>
+    public const int AbnormalClosure = 1006;
+}

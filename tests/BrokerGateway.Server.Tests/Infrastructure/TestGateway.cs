@@ -1,0 +1,63 @@
+using BrokerGateway.Core.Gateway;
+using BrokerGateway.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace BrokerGateway.Server.Tests.Infrastructure;
+
+/// <summary>One gateway replica in the test process: real Kestrel on free loopback ports.</summary>
+public sealed class TestGateway : IAsyncDisposable
+{
+    readonly WebApplication _app;
+
+    TestGateway(WebApplication app, ServerSettings settings)
+    {
+        _app = app;
+        Settings = settings;
+        Node = app.Services.GetRequiredService<GatewayNode>();
+    }
+
+    public ServerSettings Settings { get; }
+    public GatewayNode Node { get; }
+    public int PublicPort => Settings.PublicPort;
+    public int GrpcPort => Settings.GrpcPort;
+    public int InternalPort => Settings.InternalPort;
+
+    /// <summary>Settings for a test replica: loopback, free ports, the test JWT secret, guests allowed.</summary>
+    public static ServerSettings DefaultSettings(string? natsUrl = null, string? redis = null, string? subjectPrefix = null) => new()
+    {
+        PublicPort = FreePort.Next(),
+        GrpcPort = FreePort.Next(),
+        InternalPort = FreePort.Next(),
+        BindAddress = "127.0.0.1",
+        NatsUrl = natsUrl,
+        Redis = redis,
+        DrainSpread = TimeSpan.FromMilliseconds(200),
+        Auth = new() { Secret = Tokens.Secret, AuthFrameTimeout = TimeSpan.FromSeconds(1) },
+        Gateway = new GatewayOptions
+        {
+            SubjectPrefix = subjectPrefix ?? Unique.Name("bgw"),
+            LeaseTtl = TimeSpan.FromSeconds(3),
+            DefaultPolicy = new NamespacePolicy { AllowGuests = true, ClientPublish = true },
+            Namespaces = new Dictionary<string, NamespacePolicy> { ["closed"] = new() { AllowGuests = false, ClientJoin = false } },
+        },
+    };
+
+    public static async Task<TestGateway> StartAsync(ServerSettings? settings = null)
+    {
+        settings ??= DefaultSettings();
+        var app = await GatewayHost.CreateAsync(settings, configure: b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return new TestGateway(app, settings);
+    }
+
+    /// <summary>Stops gracefully (drain: reconnect frames, close 4001, presence removed).</summary>
+    public async Task StopAsync() => await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await StopAsync(); } catch (Exception) { }
+        await _app.DisposeAsync();
+    }
+}

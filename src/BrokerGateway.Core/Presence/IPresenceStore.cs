@@ -12,16 +12,27 @@ namespace BrokerGateway.Core.Presence;
 ///   in a room without seeing the connection.</item>
 /// <item>Every entry is tagged with the node that owns the connection. Only that node changes it, except
 ///   the sweep of a dead node.</item>
-/// <item>Counts are O(1). Lists are paged by an opaque cursor; a full walk returns every member that was
-///   present for the whole walk at least once (duplicates are possible across pages, as with SSCAN).</item>
-/// <item>Ids are opaque strings; the store never parses them, so <c>a.&gt;</c> or <c>../</c> are just
-///   names and cannot reach another namespace's data.</item>
+/// <item>Counts are O(1) and exact: a user with two connections counts once; a guest is a connection
+///   with no user.</item>
+/// <item>Lists are paged by an opaque cursor, in a stable store-defined order. A page holds at most
+///   <see cref="PageRequest.EffectiveLimit"/> items; a full walk returns every member that was present
+///   for the whole walk exactly once (members that come or go during the walk may or may not appear).</item>
+/// <item>Ids are opaque strings (<see cref="PresenceIds"/>); the store never parses them, so <c>a.&gt;</c>,
+///   <c>x:y</c> or <c>../</c> are just names and cannot reach another room's or namespace's data. A null,
+///   empty, over-long or malformed id is refused with <see cref="ArgumentException"/>.</item>
+/// <item>Times are kept to the millisecond, in UTC.</item>
+/// <item>A store that cannot be reached throws <see cref="PresenceStoreUnavailableException"/> within its
+///   configured timeout; it never hangs.</item>
 /// <item>Methods are safe to call concurrently. Cancellation only abandons the wait.</item>
 /// </list>
 /// </remarks>
 public interface IPresenceStore
 {
-    /// <summary>Records a new connection with its user, session data and initial rooms and topics.</summary>
+    /// <summary>
+    /// Records a connection with its user, session data and initial rooms and topics, tagged with
+    /// <see cref="ConnectionState.Node"/>. A connection already there is replaced whole (no leaves are owed
+    /// for rooms it no longer lists: the caller decided them).
+    /// </summary>
     Task AddConnectionAsync(ConnectionState connection, CancellationToken ct = default);
 
     /// <summary>
@@ -57,10 +68,17 @@ public interface IPresenceStore
     /// <summary>Binds a connection to a user (or unbinds with null), moving its user index entries.</summary>
     Task<bool> SetUserAsync(string nsp, string conn, string? uid, CancellationToken ct = default);
 
+    /// <summary>A connection's state, or null if it is not there.</summary>
     Task<ConnectionState?> GetConnectionAsync(string nsp, string conn, CancellationToken ct = default);
+
+    /// <summary>Every connection of a user (a user holds few), in a stable order; empty when offline.</summary>
     Task<IReadOnlyList<ConnectionState>> GetUserConnectionsAsync(string nsp, string uid, CancellationToken ct = default);
+
+    /// <summary>True while the user holds at least one connection anywhere in the cluster.</summary>
     Task<bool> IsUserOnlineAsync(string nsp, string uid, CancellationToken ct = default);
 
+    // Counts: O(1). Users are distinct uids with at least one connection; guests are connections without
+    // a uid, so connections = guests + the connections of users. Rooms and topics count those with members.
     Task<long> CountConnectionsAsync(string nsp, CancellationToken ct = default);
     Task<long> CountUsersAsync(string nsp, CancellationToken ct = default);
     Task<long> CountGuestsAsync(string nsp, CancellationToken ct = default);
@@ -69,6 +87,7 @@ public interface IPresenceStore
     Task<long> CountRoomMembersAsync(string nsp, string room, CancellationToken ct = default);
     Task<long> CountTopicMembersAsync(string nsp, string topic, CancellationToken ct = default);
 
+    // Paged lists (see the contract above for what a walk guarantees).
     Task<Page<string>> ListUsersAsync(string nsp, PageRequest page, CancellationToken ct = default);
     Task<Page<Member>> ListConnectionsAsync(string nsp, PageRequest page, CancellationToken ct = default);
     Task<Page<string>> ListRoomsAsync(string nsp, PageRequest page, CancellationToken ct = default);
@@ -80,16 +99,20 @@ public interface IPresenceStore
     Task<IReadOnlyList<string>> ListNamespacesAsync(CancellationToken ct = default);
 
     /// <summary>
-    /// Renews this node's lease for <paramref name="ttl"/>. Returns false when the store had no trace of
+    /// Renews this node's lease for <paramref name="ttl"/> (positive), measured by the store's clock so
+    /// nodes with skewed clocks agree. Returns false when the store had no trace of
     /// the node (first call, or the store lost its data): the caller then writes its live state back
     /// with <see cref="RestoreNodeAsync"/>.
     /// </summary>
     Task<bool> RenewLeaseAsync(NodeInfo node, TimeSpan ttl, CancellationToken ct = default);
 
-    /// <summary>Removes this node's lease and all its entries (graceful shutdown).</summary>
+    /// <summary>
+    /// Removes a node's lease and all its entries (graceful shutdown, or before a restore); returns the
+    /// connections removed. A connection removed here is not returned by any sweep.
+    /// </summary>
     Task<IReadOnlyList<ConnectionState>> RemoveNodeAsync(string node, CancellationToken ct = default);
 
-    /// <summary>Live nodes (lease not lapsed), with the connection count each reported.</summary>
+    /// <summary>Live nodes (lease not lapsed), with the connection count each last reported, in a stable order.</summary>
     Task<IReadOnlyList<NodeInfo>> ListNodesAsync(CancellationToken ct = default);
 
     /// <summary>
@@ -99,6 +122,12 @@ public interface IPresenceStore
     /// </summary>
     Task<IReadOnlyList<SweptNode>> SweepDeadNodesAsync(CancellationToken ct = default);
 
-    /// <summary>Writes a node's live connections back after the store lost its data. Idempotent.</summary>
+    /// <summary>
+    /// Writes a node's live connections back after the store lost its data (or missed writes while it was
+    /// down): afterwards the node's entries are exactly <paramref name="connections"/> — each is written as
+    /// <see cref="AddConnectionAsync"/> would, and the node's other entries are removed. Idempotent. Every
+    /// connection must carry <paramref name="node"/> as its <see cref="ConnectionState.Node"/>. Not atomic as
+    /// a whole (a large node is written in batches); the node must not change its entries meanwhile.
+    /// </summary>
     Task RestoreNodeAsync(string node, IReadOnlyList<ConnectionState> connections, CancellationToken ct = default);
 }

@@ -48,7 +48,7 @@ public sealed class TokenValidator
             ValidateAudience = options.Audience is not null,
             ValidAudience = options.Audience,
             ValidateIssuerSigningKey = true,
-            TryAllIssuerSigningKeys = false,
+            TryAllIssuerSigningKeys = true, // one configured key; tokens need not name it with a kid
         };
     }
 

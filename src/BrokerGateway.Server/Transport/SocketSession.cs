@@ -26,15 +26,34 @@ public static class SocketSession
         try
         {
             await sending.WaitAsync(CloseTimeout, aborted);
+            // Our close frame is out; let the client answer it, so the TCP connection ends with a FIN and
+            // the client reads our last frames (closing with its data unread would reset the connection).
+            if (receiving.IsCompleted) await AwaitPeerCloseAsync(socket, CloseTimeout);
+            else await receiving.WaitAsync(CloseTimeout, aborted);
         }
         catch (Exception)
         {
-            // The send loop is stuck on a socket that does not drain: abort it.
+            // A socket that does not drain or does not answer: abort it.
         }
         stop.Cancel();
-        socket.Abort();
+        if (socket.State != WebSocketState.Closed) socket.Abort();
         try { await receiving.WaitAsync(CloseTimeout); } catch (Exception) { }
         return connection.CloseRequested.Result.Code;
+    }
+
+    /// <summary>After sending our close, reads and discards until the client's close frame, or the timeout.</summary>
+    public static async Task AwaitPeerCloseAsync(WebSocket socket, TimeSpan timeout)
+    {
+        if (socket.State is not WebSocketState.CloseSent) return;
+        using var cts = new CancellationTokenSource(timeout);
+        var scratch = new byte[256];
+        try
+        {
+            while ((await socket.ReceiveAsync(scratch.AsMemory(), cts.Token)).MessageType != WebSocketMessageType.Close) { }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+        }
     }
 
     static async Task ReceiveLoopAsync(WebSocket socket, ClientConnection connection, int maxMessageBytes,

@@ -107,7 +107,7 @@ public sealed class TestClient : IAsyncDisposable
 
     public async Task SendRawAsync(byte[] bytes, WebSocketMessageType type = WebSocketMessageType.Text)
     {
-        await _socket.SendAsync(bytes, type, true, CancellationToken.None).AsTask().WaitAsync(Timeout);
+        await _socket.SendAsync(bytes, type, true, CancellationToken.None).WaitAsync(Timeout);
     }
 
     /// <summary>Sends a frame with a fresh id and returns its reply.</summary>

@@ -36,12 +36,13 @@ public sealed class NativeEndpoint(GatewayNode node, TokenValidator tokens, Serv
             KeepAliveTimeout = settings.Limits.PingInterval * 2,
         });
 
+        Task? pendingRead = null;
         var (identity, refusal) = token is not null
             ? await ValidateAsync(token)
-            : await ReadAuthFrameAsync(socket, http.RequestAborted);
+            : await ReadAuthFrameAsync(socket, t => pendingRead = t, http.RequestAborted);
         if (refusal is { } code)
         {
-            await RefuseAsync(socket, code.Code, code.Reason);
+            await RefuseAsync(socket, code.Code, code.Reason, pendingRead);
             return;
         }
 
@@ -96,18 +97,24 @@ public sealed class NativeEndpoint(GatewayNode node, TokenValidator tokens, Serv
     /// Without a token on the upgrade, the first frame must be <c>{"type":"auth","token":…}</c>; an auth
     /// frame without a token asks to be a guest (allowed only where the namespace says so).
     /// </summary>
-    async Task<(ClientIdentity?, (int Code, string Reason)?)> ReadAuthFrameAsync(WebSocket socket, CancellationToken aborted)
+    async Task<(ClientIdentity?, (int Code, string Reason)?)> ReadAuthFrameAsync(WebSocket socket, Action<Task> leftPending, CancellationToken aborted)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timeout.CancelAfter(settings.Auth.AuthFrameTimeout);
+        // Not a cancelled read: cancelling a WebSocket read aborts the socket, and the client should still
+        // be told why it is closed. On timeout the read stays pending and takes the client's close frame.
+        var reading = new InboundMessageReader(socket, 16 * 1024).ReadAsync(aborted).AsTask();
+        if (await Task.WhenAny(reading, Task.Delay(settings.Auth.AuthFrameTimeout, aborted)) != reading)
+        {
+            leftPending(reading);
+            return (null, (CloseCodes.AuthRequired, "send {\"type\":\"auth\",\"token\":\"…\"} first, or a token on the upgrade"));
+        }
         InboundMessageReader.Result first;
         try
         {
-            first = await new InboundMessageReader(socket, 16 * 1024).ReadAsync(timeout.Token);
+            first = await reading;
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException)
         {
-            return (null, (CloseCodes.AuthRequired, "send {\"type\":\"auth\",\"token\":\"…\"} first, or a token on the upgrade"));
+            return (null, (SocketSession.NormalClosure, "client gone"));
         }
         if (first.Closed) return (null, (SocketSession.NormalClosure, "client closed"));
         if (first.TooBig) return (null, (CloseCodes.MessageTooBig, "auth frame too big"));
@@ -117,7 +124,7 @@ public sealed class NativeEndpoint(GatewayNode node, TokenValidator tokens, Serv
         return await ValidateAsync(frame.Token);
     }
 
-    static async Task RefuseAsync(WebSocket socket, int code, string reason)
+    static async Task RefuseAsync(WebSocket socket, int code, string reason, Task? pendingRead = null)
     {
         try
         {
@@ -128,8 +135,10 @@ public sealed class NativeEndpoint(GatewayNode node, TokenValidator tokens, Serv
             }
             await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason.Length > 100 ? reason[..100] : reason, CancellationToken.None)
                 .WaitAsync(SocketSession.CloseTimeout);
+            if (pendingRead is null) await SocketSession.AwaitPeerCloseAsync(socket, SocketSession.CloseTimeout);
+            else await pendingRead.WaitAsync(SocketSession.CloseTimeout);
         }
-        catch (Exception e) when (e is WebSocketException or TimeoutException or IOException)
+        catch (Exception e) when (e is WebSocketException or TimeoutException or IOException or OperationCanceledException)
         {
             // The client is gone already.
         }

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Runs BrokerGateway locally.
+#   scripts/run.sh              a cluster on loopback: nats-server, redis-server, three replicas, HAProxy
+#   scripts/run.sh --embedded   one replica with no servers (in-memory broker and presence), in the foreground
+#   scripts/run.sh stop         stops the cluster
+# Installs nats-server, redis-server and haproxy with apt when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/prereqs.sh
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+state=.run
+secret="${BGW_JWT_SECRET:-dev-secret-change-me-dev-secret-change-me}"
+api_token="${BGW_API_TOKEN:-dev-api-token}"
+dll=src/BrokerGateway.Server/bin/Release/net10.0/BrokerGateway.Server.dll
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# The wanted port if free, else a free one near 20000.
+pick_port() {
+  local p=$1
+  if port_free "$p"; then echo "$p"; return; fi
+  p=20000
+  while ! port_free "$p"; do p=$((p + 1)); done
+  echo "$p"
+}
+wait_port() { for _ in $(seq 1 150); do port_free "$1" || return 0; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+
+stop_cluster() {
+  [ -d "$state" ] || { echo "no local cluster running"; return 0; }
+  for pidfile in "$state"/*.pid; do
+    [ -f "$pidfile" ] || continue
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  # Replicas drain (reconnect frames, close 4001) before they exit.
+  for pidfile in "$state"/*.pid; do
+    [ -f "$pidfile" ] || continue
+    pid=$(cat "$pidfile")
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+  echo "local cluster stopped (logs kept in $state/)"
+}
+
+build() { dotnet build src/BrokerGateway.Server -c Release -v quiet -nologo >/dev/null; }
+
+case "${1:-}" in
+  stop) stop_cluster; exit 0 ;;
+  --embedded)
+    build
+    export BGW_PUBLIC_PORT="${BGW_PUBLIC_PORT:-8080}" BGW_GRPC_PORT="${BGW_GRPC_PORT:-8081}" BGW_INTERNAL_PORT="${BGW_INTERNAL_PORT:-8082}"
+    export BGW_BIND="${BGW_BIND:-127.0.0.1}" BGW_JWT_SECRET="$secret" BGW_ALLOW_GUESTS="${BGW_ALLOW_GUESTS:-true}"
+    echo "embedded replica (no NATS, no Redis): http://127.0.0.1:$BGW_PUBLIC_PORT/   ws://127.0.0.1:$BGW_PUBLIC_PORT/v1/ws"
+    echo "JWT secret (HS256): $secret"
+    echo "a token for user alice: $(dotnet "$dll" token alice)"
+    exec dotnet "$dll"
+    ;;
+  "") ;;
+  *) echo "usage: scripts/run.sh [--embedded | stop]" >&2; exit 2 ;;
+esac
+
+ensure_debian_packages nats-server redis-server haproxy
+[ -d "$state" ] && ls "$state"/*.pid >/dev/null 2>&1 && stop_cluster >/dev/null
+mkdir -p "$state"
+build
+
+nats_port=$(pick_port 4222)
+redis_port=$(pick_port 6379)
+public_port=$(pick_port 8080)
+grpc_port=$(pick_port 8081)
+internal_port=$(pick_port 8082)
+
+nats-server -a 127.0.0.1 -p "$nats_port" >"$state/nats.log" 2>&1 & echo $! >"$state/nats.pid"
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$state/redis.log" 2>&1 & echo $! >"$state/redis.pid"
+wait_port "$nats_port"; wait_port "$redis_port"
+
+backends_public=""; backends_grpc=""; backends_internal=""
+for i in 1 2 3; do
+  p=$(pick_port $((18080 + i * 10))); g=$(pick_port $((18081 + i * 10))); n=$(pick_port $((18082 + i * 10)))
+  BGW_PUBLIC_PORT=$p BGW_GRPC_PORT=$g BGW_INTERNAL_PORT=$n BGW_BIND=127.0.0.1 \
+  BGW_NATS_URL="nats://127.0.0.1:$nats_port" BGW_REDIS="127.0.0.1:$redis_port" \
+  BGW_JWT_SECRET="$secret" BGW_API_TOKEN="$api_token" BGW_ALLOW_GUESTS="${BGW_ALLOW_GUESTS:-true}" \
+    dotnet "$dll" >"$state/replica$i.log" 2>&1 & echo $! >"$state/replica$i.pid"
+  backends_public+="    server r$i 127.0.0.1:$p check"$'\n'
+  backends_grpc+="    server r$i 127.0.0.1:$g proto h2 check"$'\n'
+  backends_internal+="    server r$i 127.0.0.1:$n check"$'\n'
+  wait_port "$p"
+done
+
+cat >"$state/haproxy.cfg" <<CFG
+global
+    maxconn 50000
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 1h
+    timeout server 1h
+    timeout tunnel 1h
+    option http-server-close
+frontend public
+    bind 127.0.0.1:$public_port
+    default_backend replicas_public
+frontend grpc
+    bind 127.0.0.1:$grpc_port proto h2
+    default_backend replicas_grpc
+frontend internal
+    bind 127.0.0.1:$internal_port
+    default_backend replicas_internal
+backend replicas_public
+    balance leastconn
+    option httpchk GET /readyz
+$backends_public
+backend replicas_grpc
+    balance roundrobin
+$backends_grpc
+backend replicas_internal
+    balance roundrobin
+$backends_internal
+CFG
+haproxy -f "$state/haproxy.cfg" >"$state/haproxy.log" 2>&1 & echo $! >"$state/haproxy.pid"
+wait_port "$public_port"
+
+cat <<MSG
+BrokerGateway local cluster (3 replicas behind HAProxy), logs in $state/
+  demo page         http://127.0.0.1:$public_port/
+  client WebSocket  ws://127.0.0.1:$public_port/v1/ws?token=<jwt>
+  gRPC (h2c)        127.0.0.1:$grpc_port        API token: $api_token
+  metrics           http://127.0.0.1:$internal_port/metrics
+  NATS              nats://127.0.0.1:$nats_port
+  Redis             127.0.0.1:$redis_port
+  JWT secret (HS256): $secret
+  a token for user alice: $(BGW_JWT_SECRET="$secret" dotnet "$dll" token alice)
+Push to a room with a plain NATS publish (any NATS client), e.g.:
+  PUB bgw.default.room.lobby 5\r\nhello\r\n   on nats://127.0.0.1:$nats_port
+Stop with: scripts/run.sh stop
+MSG

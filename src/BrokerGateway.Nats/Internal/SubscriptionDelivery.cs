@@ -1,0 +1,170 @@
+using System.Runtime.CompilerServices;
+
+namespace BrokerGateway.Nats.Internal;
+
+/// <summary>
+/// The actor behind a subscription: a bounded queue filled by the read loop, drained by at most one thread-pool
+/// work item at a time, scheduled only while messages wait. A handler that completes synchronously costs no
+/// allocation here. When the queue is full the newest message is dropped (digest §13): the read loop never waits
+/// for a handler, so the server never sees us as a slow consumer.
+/// </summary>
+sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription subscription, NatsMsgHandler handler, int limit)
+    : IThreadPoolWorkItem
+{
+    /// <summary>Messages handled per turn before yielding the thread to other subscriptions.</summary>
+    const int Budget = 256;
+    /// <summary>Inline continuations allowed before forcing a hop, so sync-completing awaits cannot grow the stack.</summary>
+    const int MaxDepth = 8;
+    static readonly long DropReportInterval = 1000;
+
+    readonly Queue<NatsMsg> _queue = new();
+    bool _scheduled, _stopped, _dropping;
+    long _delivered, _dropped, _lastDropReport = long.MinValue;
+    int _depth;
+    TaskCompletionSource? _idle;
+
+    public long Delivered => Volatile.Read(ref _delivered);
+    public long Dropped => Volatile.Read(ref _dropped);
+    public int Pending { get { lock (_queue) return _queue.Count; } }
+
+    /// <summary>Read loop: queue a message. Returns false when it was dropped and a report is due (rate-limited).</summary>
+    public bool Enqueue(NatsMsg msg, out bool reportDrop)
+    {
+        reportDrop = false;
+        bool schedule;
+        lock (_queue)
+        {
+            if (_stopped) return true;
+            if (_queue.Count >= limit)
+            {
+                _dropped++;
+                // One report when dropping starts, then at most one a second while it goes on.
+                var now = Environment.TickCount64;
+                if (!_dropping || now - _lastDropReport >= DropReportInterval)
+                {
+                    _dropping = true;
+                    _lastDropReport = now;
+                    reportDrop = true;
+                }
+                return false;
+            }
+            _queue.Enqueue(msg);
+            schedule = !_scheduled;
+            _scheduled = true;
+        }
+        if (schedule) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        return true;
+    }
+
+    /// <summary>Stops delivery; queued messages are discarded.</summary>
+    public void Stop()
+    {
+        TaskCompletionSource? idle;
+        lock (_queue)
+        {
+            _stopped = true;
+            _queue.Clear();
+            idle = _scheduled ? null : TakeIdle();
+        }
+        idle?.TrySetResult();
+    }
+
+    /// <summary>Completes when every queued message has been handled (drain).</summary>
+    public Task WhenIdleAsync()
+    {
+        lock (_queue)
+        {
+            if (!_scheduled && _queue.Count == 0) return Task.CompletedTask;
+            return (_idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => Run();
+
+    void Run()
+    {
+        var budget = Budget;
+        while (true)
+        {
+            NatsMsg? msg = null;
+            TaskCompletionSource? idle = null;
+            lock (_queue)
+            {
+                if (_queue.Count == 0 || _stopped)
+                {
+                    _scheduled = false;
+                    _dropping = false;
+                    idle = TakeIdle();
+                }
+                else if (budget-- == 0)
+                {
+                    // Still scheduled: go to the back of the thread pool's queue so other subscriptions get a turn.
+                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                    return;
+                }
+                else
+                {
+                    msg = _queue.Dequeue();
+                    _delivered++;
+                }
+            }
+            if (msg is null)
+            {
+                idle?.TrySetResult();
+                return;
+            }
+            ValueTask pending;
+            try
+            {
+                pending = handler(msg);
+            }
+            catch (Exception ex)
+            {
+                connection.ReportHandlerError(ex, subscription);
+                continue;
+            }
+            if (pending.IsCompletedSuccessfully) continue;
+            if (pending.IsCompleted)
+            {
+                Observe(pending);
+                continue;
+            }
+            _ = ContinueAfterAsync(pending);
+            return;
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    async ValueTask ContinueAfterAsync(ValueTask pending)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            connection.ReportHandlerError(ex, subscription);
+        }
+        if (++_depth > MaxDepth)
+        {
+            _depth = 0;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            return;
+        }
+        Run();
+        _depth = 0;
+    }
+
+    void Observe(ValueTask completed)
+    {
+        try { completed.GetAwaiter().GetResult(); }
+        catch (Exception ex) { connection.ReportHandlerError(ex, subscription); }
+    }
+
+    TaskCompletionSource? TakeIdle()
+    {
+        var idle = _idle;
+        _idle = null;
+        return idle;
+    }
+}

@@ -28,7 +28,7 @@ public sealed class Backends : IAsyncDisposable
     public static async Task<Backends> ConnectAsync(ServerSettings settings, CancellationToken ct = default)
     {
         IBroker broker = settings.NatsUrl is { } nats
-            ? throw new InvalidOperationException("PENDING-NATS " + nats)
+            ? await BrokerGateway.Broker.Nats.NatsBroker.ConnectAsync(nats.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), $"bgw-{settings.Gateway.NodeId}", ct)
             : new MemoryBroker();
         try
         {

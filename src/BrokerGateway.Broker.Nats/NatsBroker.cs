@@ -1,0 +1,109 @@
+using BrokerGateway.Core.Broker;
+using BrokerGateway.Nats;
+
+namespace BrokerGateway.Broker.Nats;
+
+/// <summary>
+/// <see cref="IBroker"/> over our NATS client. Subjects, queue groups and headers map one to one; the
+/// client resubscribes on reconnect and buffers publishes made while the link is down (bounded).
+/// </summary>
+public sealed class NatsBroker : IBroker
+{
+    readonly NatsConnection _connection;
+
+    public NatsBroker(NatsConnection connection)
+    {
+        _connection = connection;
+        // Raised off the client's read loop, so handlers may take their time.
+        _connection.Disconnected += (_, _) => StateChanged?.Invoke(BrokerState.Disconnected);
+        _connection.Reconnected += (_, _) => StateChanged?.Invoke(BrokerState.Reconnected);
+        _connection.Closed += (_, _) => StateChanged?.Invoke(BrokerState.Closed);
+    }
+
+    /// <summary>Connects to the first reachable server of <paramref name="servers"/>.</summary>
+    public static async Task<NatsBroker> ConnectAsync(IReadOnlyList<string> servers, string name, CancellationToken ct = default)
+    {
+        var connection = new NatsConnection(new NatsOptions { Servers = servers, Name = name });
+        try
+        {
+            await connection.ConnectAsync(ct);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+        return new NatsBroker(connection);
+    }
+
+    public NatsConnection Connection => _connection;
+
+    public event Action<BrokerState>? StateChanged;
+
+    public bool IsConnected => _connection.State == NatsConnectionState.Connected;
+
+    public ValueTask PublishAsync(string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers = null, string? replyTo = null, CancellationToken ct = default)
+    {
+        try
+        {
+            return _connection.PublishAsync(subject, data, ToNats(headers), replyTo, ct);
+        }
+        catch (NatsSubjectException e)
+        {
+            // The broker contract names ArgumentException for subjects it refuses, whatever the client.
+            throw new ArgumentException(e.Message, nameof(subject), e);
+        }
+    }
+
+    public async ValueTask<IAsyncDisposable> SubscribeAsync(string subject, BrokerHandler handler, string? queueGroup = null, CancellationToken ct = default)
+    {
+        try
+        {
+            return await _connection.SubscribeAsync(subject, msg => handler(FromNats(msg)), queueGroup, ct);
+        }
+        catch (NatsSubjectException e)
+        {
+            throw new ArgumentException(e.Message, nameof(subject), e);
+        }
+    }
+
+    public async Task<BrokerMessage> RequestAsync(string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers, TimeSpan timeout, CancellationToken ct = default)
+    {
+        try
+        {
+            return FromNats(await _connection.RequestAsync(subject, data, ToNats(headers), timeout, ct));
+        }
+        catch (NatsNoRespondersException)
+        {
+            throw new NoRespondersException(subject);
+        }
+        catch (NatsTimeoutException)
+        {
+            throw new RequestTimeoutException(subject, timeout);
+        }
+    }
+
+    public Task FlushAsync(CancellationToken ct = default) => _connection.FlushAsync(ct);
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+
+    static NatsHeaders? ToNats(MessageHeaders? headers)
+    {
+        if (headers is null || headers.Count == 0) return null;
+        var nats = new NatsHeaders();
+        foreach (var (key, value) in headers) nats.Add(key, value);
+        return nats;
+    }
+
+    static BrokerMessage FromNats(NatsMsg msg)
+    {
+        MessageHeaders? headers = null;
+        if (msg.Headers is { } h)
+        {
+            headers = new MessageHeaders();
+            foreach (var (key, values) in h)
+                foreach (var value in values) headers.Add(key, value);
+        }
+        return new BrokerMessage(msg.Subject, msg.Data, headers, msg.ReplyTo);
+    }
+}

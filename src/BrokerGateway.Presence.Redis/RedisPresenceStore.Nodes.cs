@@ -1,0 +1,85 @@
+using BrokerGateway.Core.Presence;
+using StackExchange.Redis;
+
+namespace BrokerGateway.Presence.Redis;
+
+public sealed partial class RedisPresenceStore
+{
+    public async Task<bool> RenewLeaseAsync(NodeInfo node, TimeSpan ttl, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        PresenceIds.Check(node.Node, "node");
+        ArgumentOutOfRangeException.ThrowIfLessThan(ttl, TimeSpan.FromMilliseconds(1), nameof(ttl));
+        var args = Args().Token(node.Node).Value((long)Math.Ceiling(ttl.TotalMilliseconds))
+            .Value(node.Address ?? "").Value(node.Connections).Value(node.StartedAt.ToUnixTimeMilliseconds());
+        return (long)await RunAsync(PresenceScripts.Renew, args, ct) == 1;
+    }
+
+    public async Task<IReadOnlyList<NodeInfo>> ListNodesAsync(CancellationToken ct = default)
+    {
+        var flat = (RedisValue[])(await RunAsync(PresenceScripts.Nodes, Args().Value("live"), ct))!;
+        var nodes = new List<NodeInfo>(flat.Length / 4);
+        for (var i = 0; i + 3 < flat.Length; i += 4)
+        {
+            nodes.Add(new NodeInfo(KeyToken.Decode((string)flat[i]!), (string)flat[i + 1]!, (long)flat[i + 2],
+                DateTimeOffset.FromUnixTimeMilliseconds((long)flat[i + 3])));
+        }
+        nodes.Sort((a, b) => string.CompareOrdinal(a.Node, b.Node));
+        return nodes;
+    }
+
+    public async Task<IReadOnlyList<SweptNode>> SweepDeadNodesAsync(CancellationToken ct = default)
+    {
+        var dead = (RedisValue[])(await RunAsync(PresenceScripts.Nodes, Args().Value("dead"), ct))!;
+        var swept = new List<SweptNode>();
+        foreach (var token in dead)
+        {
+            // Each claim is its own script, so a large dead node never holds Redis up for the others.
+            var claim = await RunAsync(PresenceScripts.Claim, Args().Value(token).Value("sweep"), ct);
+            if (claim.IsNull) continue; // another sweeper won it, or the node renewed just in time
+            swept.Add(new SweptNode(KeyToken.Decode((string)token!), RedisReplies.Connections(claim)));
+        }
+        swept.Sort((a, b) => string.CompareOrdinal(a.Node, b.Node));
+        return swept;
+    }
+
+    public async Task<IReadOnlyList<ConnectionState>> RemoveNodeAsync(string node, CancellationToken ct = default)
+    {
+        PresenceIds.Check(node, nameof(node));
+        return RedisReplies.Connections(await RunAsync(PresenceScripts.Claim, Args().Token(node).Value("remove"), ct));
+    }
+
+    public async Task RestoreNodeAsync(string node, IReadOnlyList<ConnectionState> connections, CancellationToken ct = default)
+    {
+        PresenceIds.Check(node, nameof(node));
+        ArgumentNullException.ThrowIfNull(connections);
+        foreach (var connection in connections)
+        {
+            PresenceIds.Check(connection);
+            if (connection.Node != node)
+                throw new ArgumentException($"connection '{connection.Conn}' belongs to node '{connection.Node}', not '{node}'", nameof(connections));
+        }
+
+        // First drop what the store holds for this node but the node no longer has (closed while the
+        // store was unreachable), then write every live connection as a connect would.
+        var listed = connections.Select(c => KeyToken.Encode(c.Nsp) + ":" + KeyToken.Encode(c.Conn)).ToHashSet(StringComparer.Ordinal);
+        var held = (RedisValue[])(await RunAsync(PresenceScripts.NodeConnections, Args().Token(node), ct))!;
+        var stale = held.Select(m => (string)m!).Where(m => !listed.Contains(m)).ToList();
+        foreach (var batch in stale.Chunk(_options.RestoreBatchSize))
+        {
+            var args = Args();
+            foreach (var member in batch)
+            {
+                var sep = member.IndexOf(':', StringComparison.Ordinal);
+                args.Value(member[..sep]).Value(member[(sep + 1)..]);
+            }
+            await RunAsync(PresenceScripts.Remove, args, ct);
+        }
+        foreach (var batch in connections.Chunk(_options.RestoreBatchSize))
+        {
+            var args = Args();
+            foreach (var connection in batch) args.Connection(connection);
+            await RunAsync(PresenceScripts.Upsert, args, ct);
+        }
+    }
+}

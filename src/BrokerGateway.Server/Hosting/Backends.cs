@@ -32,8 +32,13 @@ public sealed class Backends : IAsyncDisposable
             : new MemoryBroker();
         try
         {
-            if (settings.Redis is { } redis) throw new InvalidOperationException("PENDING-REDIS " + redis);
-            await Task.CompletedTask;
+            if (settings.Redis is { } redis)
+            {
+                // One prefix keeps a cluster apart on both servers: subjects bgw.…, keys bgw:….
+                var store = await BrokerGateway.Presence.Redis.RedisPresenceStore.ConnectAsync(
+                    new BrokerGateway.Presence.Redis.RedisPresenceOptions { Configuration = redis, KeyPrefix = settings.Gateway.SubjectPrefix + ":" }, ct);
+                return new Backends(broker, store, broker is MemoryBroker ? "memory" : "nats", "redis", store);
+            }
             return new Backends(broker, new MemoryPresenceStore(), broker is MemoryBroker ? "memory" : "nats", "memory", null);
         }
         catch

@@ -50,8 +50,24 @@ public sealed partial class RedisPresenceStore : IPresenceStore, IAsyncDisposabl
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var config = options.ToConfigurationOptions();
-        var redis = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(options.ConnectTimeout * 3, ct);
-        return new RedisPresenceStore(redis, options, ownsConnection: true);
+        var connect = ConnectionMultiplexer.ConnectAsync(config);
+        try
+        {
+            // With AbortOnConnectFail off the client returns after ConnectTimeout even when Redis is down;
+            // the wider bound only guards against a client that never returns.
+            var redis = await connect.WaitAsync(options.ConnectTimeout * 3, ct);
+            return new RedisPresenceStore(redis, options, ownsConnection: true);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // Abandoned: release the client if it still arrives.
+            _ = connect.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            Observe(connect);
+            if (e is TimeoutException)
+                throw new PresenceStoreUnavailableException($"Redis ({options.Configuration}) did not accept a connection within {options.ConnectTimeout * 3}", e);
+            throw;
+        }
     }
 
     public RedisPresenceOptions Options => _options;

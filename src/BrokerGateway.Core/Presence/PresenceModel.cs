@@ -23,11 +23,16 @@ public sealed record NodeInfo(string Node, string Address, long Connections, Dat
 /// <summary>A dead node that this sweeper claimed, with the connections it still owned.</summary>
 public sealed record SweptNode(string Node, IReadOnlyList<ConnectionState> Connections);
 
-/// <summary>Asks for one page: <see cref="Cursor"/> null or empty for the first, then the previous page's next cursor.</summary>
-public readonly record struct PageRequest(string? Cursor = null, int Limit = 100)
+/// <summary>
+/// Asks for one page: <see cref="Cursor"/> null or empty for the first, then the previous page's next cursor.
+/// A <see cref="Limit"/> of zero or less means <see cref="DefaultLimit"/> (so <c>new PageRequest()</c>,
+/// <c>default</c> and an unset proto3 field all ask for a normal page); above <see cref="MaxLimit"/> it is capped.
+/// </summary>
+public readonly record struct PageRequest(string? Cursor = null, int Limit = PageRequest.DefaultLimit)
 {
+    public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
-    public int EffectiveLimit => Math.Clamp(Limit, 1, MaxLimit);
+    public int EffectiveLimit => Limit <= 0 ? DefaultLimit : Math.Min(Limit, MaxLimit);
 }
 
 /// <summary>One page of a list; <see cref="NextCursor"/> is null on the last page.</summary>

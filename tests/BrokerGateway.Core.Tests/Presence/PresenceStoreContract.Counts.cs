@@ -126,20 +126,21 @@ public abstract partial class PresenceStoreContract
     }
 
     [StoreFact]
-    public async Task PagesKeepToTheLimit_AndTheLimitIsClamped()
+    public async Task PagesKeepToTheLimit_AndAnUnsetLimitMeansTheDefault()
     {
-        for (var i = 0; i < 12; i++) await Store.AddConnectionAsync(Connection($"c{i:00}", rooms: ["r"]));
+        for (var i = 0; i < 120; i++) await Store.AddConnectionAsync(Connection($"c{i:000}", rooms: ["r"]));
 
+        var unset = await Store.ListRoomMembersAsync(Nsp, "r", new PageRequest());
         var zero = await Store.ListRoomMembersAsync(Nsp, "r", new PageRequest(null, 0));
+        var negative = await Store.ListRoomMembersAsync(Nsp, "r", default(PageRequest) with { Limit = -5 });
         var huge = await Store.ListRoomMembersAsync(Nsp, "r", new PageRequest(null, int.MaxValue));
-        var exact = await Store.ListRoomMembersAsync(Nsp, "r", new PageRequest(null, 12));
+        var exact = await Store.ListRoomMembersAsync(Nsp, "r", new PageRequest(null, 120));
+        var one = await Store.ListRoomMembersAsync(Nsp, "r", new PageRequest(null, 1));
 
-        Assert.Single(zero.Items);
-        Assert.False(zero.IsLast);
-        Assert.Equal(12, huge.Items.Count);
-        Assert.True(huge.IsLast);
-        Assert.Equal(12, exact.Items.Count);
-        Assert.True(exact.IsLast); // a full last page says so: no empty page after it
+        Assert.All([unset, zero, negative], p => Assert.Equal((PageRequest.DefaultLimit, false), (p.Items.Count, p.IsLast)));
+        Assert.Equal((120, true), (huge.Items.Count, huge.IsLast));
+        Assert.Equal((120, true), (exact.Items.Count, exact.IsLast)); // a full last page says so: no empty page after it
+        Assert.Equal((1, false), (one.Items.Count, one.IsLast));
     }
 
     [StoreFact]

@@ -19,7 +19,7 @@ public sealed partial class GatewayNode
             _presenceDirty = false;
             try
             {
-                await Presence.RemoveNodeAsync(NodeId, ct);
+                // Makes the node's entries exactly this list: closed-while-down connections go too.
                 await Presence.RestoreNodeAsync(NodeId, _connections.Values.Select(Snapshot).ToArray(), ct);
             }
             catch

@@ -1,0 +1,90 @@
+namespace BrokerGateway.Server.Tests;
+
+/// <summary>Replicas, NATS and Redis dying under a running cluster. Each test has servers of its own.</summary>
+public sealed class FailureTests : IAsyncLifetime
+{
+    readonly ClusterServers _servers = new();
+
+    public Task InitializeAsync() => _servers.InitializeAsync();
+    public Task DisposeAsync() => _servers.DisposeAsync();
+
+    [ClusterFact]
+    public async Task KilledReplica_IsSweptWithinTheLease_AndItsLeavesAreAnnouncedOnce()
+    {
+        await using var cluster = await TestCluster.StartAsync(_servers, replicas: 2);
+        var room = Unique.Name("room");
+        await using var watcher = await TestClient.ConnectAsync(cluster[0].PublicPort, Tokens.Hs256("watcher"));
+        await watcher.JoinAsync(room);
+
+        using var doomed = cluster.StartReplicaProcess(out var port);
+        try
+        {
+            await Eventually.TrueAsync(async () =>
+            {
+                try { using var http = new HttpClient(); return (await http.GetStringAsync($"http://127.0.0.1:{port}/readyz")) == "ready"; }
+                catch (HttpRequestException) { return false; }
+            }, TimeSpan.FromSeconds(30));
+            var victim = await TestClient.ConnectAsync(port, Tokens.Hs256("victim"));
+            await victim.JoinAsync(room);
+            var presence = cluster[0].Node.Presence;
+            Assert.Equal(2, await presence.CountRoomMembersAsync("default", room));
+
+            doomed.Kill(entireProcessTree: true);
+            var killedAt = DateTime.UtcNow;
+
+            JsonObject change;
+            do change = await watcher.NextAsync("presence", TimeSpan.FromSeconds(15));
+            while (change["leaves"]!.AsArray().Count == 0);
+            Assert.Equal("victim", (string?)change["leaves"]![0]!["uid"]);
+            // Lease 3 s, upkeep every 1 s: swept within the lease plus one upkeep round.
+            Assert.InRange(DateTime.UtcNow - killedAt, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+            Assert.Equal(1, await presence.CountRoomMembersAsync("default", room));
+            Assert.False(await presence.IsUserOnlineAsync("default", "victim"));
+            Assert.DoesNotContain(await watcher.DrainUntilPongAsync(), f => (string?)f["type"] == "presence" && f["leaves"]!.AsArray().Count > 0);
+            await victim.DisposeAsync();
+        }
+        finally
+        {
+            if (!doomed.HasExited) doomed.Kill(entireProcessTree: true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task NatsRestart_IsSurvived_PushesResumeToConnectedClients()
+    {
+        await using var cluster = await TestCluster.StartAsync(_servers, replicas: 2);
+        var room = Unique.Name("room");
+        await using var client = await TestClient.ConnectAsync(cluster[1].PublicPort, Tokens.Hs256("survivor", rooms: [room]));
+
+        await _servers.Nats.KillAsync();
+        await Eventually.TrueAsync(() => !cluster[0].Node.Broker.IsConnected);
+        await _servers.Nats.StartAsync();
+        await Eventually.TrueAsync(() => cluster[0].Node.Broker.IsConnected && cluster[1].Node.Broker.IsConnected, TimeSpan.FromSeconds(20));
+
+        await Eventually.TrueAsync(async () =>
+        {
+            await cluster[0].Node.PublishAsync(BrokerGateway.Core.Addressing.Target.Room("default", room), "{\"after\":\"restart\"}"u8.ToArray());
+            return (await client.DrainUntilPongAsync()).Any(f => (string?)f["type"] == "push");
+        }, TimeSpan.FromSeconds(20));
+    }
+
+    [ClusterFact]
+    public async Task RedisRestartedEmpty_IsRefilledByTheReplicas()
+    {
+        await using var cluster = await TestCluster.StartAsync(_servers, replicas: 2);
+        var room = Unique.Name("room");
+        await using var a = await TestClient.ConnectAsync(cluster[0].PublicPort, Tokens.Hs256("a", rooms: [room]));
+        await using var b = await TestClient.ConnectAsync(cluster[1].PublicPort, Tokens.Hs256("b", rooms: [room]));
+        var presence = cluster[0].Node.Presence;
+        Assert.Equal(2, await presence.CountRoomMembersAsync("default", room));
+
+        await _servers.Redis.KillAsync();
+        await _servers.Redis.StartAsync();
+
+        await Eventually.TrueAsync(async () =>
+        {
+            try { return await presence.CountRoomMembersAsync("default", room) == 2 && await presence.CountUsersAsync("default") == 2; }
+            catch (Exception) { return false; }
+        }, TimeSpan.FromSeconds(20));
+    }
+}

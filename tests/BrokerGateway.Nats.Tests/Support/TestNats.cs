@@ -18,10 +18,16 @@ static class TestNats
 
     public static async Task<NatsConnection> ConnectAsync(string url, Func<NatsOptions, NatsOptions>? configure = null)
     {
-        var options = Options(url);
-        var connection = new NatsConnection(configure is null ? options : configure(options));
+        var connection = Create(url, configure);
         await connection.ConnectAsync().WaitAsync(Timeout);
         return connection;
+    }
+
+    /// <summary>Not yet connected: for tests that must listen to events from the very start.</summary>
+    public static NatsConnection Create(string url, Func<NatsOptions, NatsOptions>? configure = null)
+    {
+        var options = Options(url);
+        return new NatsConnection(configure is null ? options : configure(options));
     }
 
     public static ReadOnlyMemory<byte> Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text);

@@ -108,7 +108,7 @@ public sealed class GrpcServiceBuilder
 
     void CheckAgainstDescriptors()
     {
-        var service = _descriptors.Select(d => d.FindTypeByName<ServiceDescriptor>(_serviceName)).FirstOrDefault(s => s is not null)
+        var service = _descriptors.SelectMany(d => d.Services).FirstOrDefault(s => s.FullName == _serviceName)
             ?? throw new InvalidOperationException($"None of the descriptors given for {_serviceName} declares that service.");
         foreach (var method in _methods)
         {

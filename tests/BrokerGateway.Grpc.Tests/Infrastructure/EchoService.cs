@@ -17,13 +17,17 @@ public sealed class EchoService
     /// <summary>ServerStream waits on this after its first message when the request text is "hold".</summary>
     public TaskCompletionSource ReleaseStream { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The last context a Unary call saw.</summary>
-    public GrpcCallContext? LastUnaryContext { get; private set; }
+    /// <summary>What the last Unary call saw of its context (read inside the call: a context is not valid after it).</summary>
+    public sealed record Seen(string Method, string MethodName, string ServiceName, string Peer, DateTimeOffset? Deadline,
+        string? BearerToken, string? UserName, bool CanBeCancelled);
+
+    public Seen? LastUnary { get; private set; }
 
     public GrpcServiceDefinition Build() => new GrpcServiceBuilder(Name)
         .Unary<EchoRequest, EchoResponse>("Unary", EchoRequest.Parser, (request, context) =>
         {
-            LastUnaryContext = context;
+            LastUnary = new Seen(context.Method, context.MethodName, context.ServiceName, context.Peer, context.Deadline,
+                context.BearerToken, context.User.Identity?.Name, context.CancellationToken.CanBeCanceled);
             if (context.GetRequestHeader("x-echo-header") is { } echo) context.SetResponseHeader("x-echoed", echo);
             return Task.FromResult(new EchoResponse { Text = request.Text });
         })

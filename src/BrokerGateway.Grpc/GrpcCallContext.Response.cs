@@ -162,9 +162,8 @@ public sealed partial class GrpcCallContext
         }
     }
 
-    async Task OnDeadlineExceededAsync()
+    async Task OnDeadlineExceededAsync(ServerCallDeadlineManager deadline)
     {
-        var deadline = _deadline!;
         GrpcServerLog.DeadlineExceeded(_logger, Method, deadline.Timeout);
         await deadline.ResponseLock.WaitAsync();
         try

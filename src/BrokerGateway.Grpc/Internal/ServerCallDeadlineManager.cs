@@ -12,12 +12,13 @@ internal sealed class ServerCallDeadlineManager : IAsyncDisposable
     static readonly TimeSpan MaxTimerDueTime = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     readonly CancellationTokenSource _cts;
-    readonly Func<Task> _onExceeded;
+    readonly Func<ServerCallDeadlineManager, Task> _onExceeded;
     readonly ITimer? _timer;
     Task? _exceededTask;
     volatile bool _isExceeded;
 
-    public ServerCallDeadlineManager(TimeProvider time, TimeSpan timeout, CancellationToken requestAborted, Func<Task> onExceeded)
+    public ServerCallDeadlineManager(TimeProvider time, TimeSpan timeout, CancellationToken requestAborted,
+        Func<ServerCallDeadlineManager, Task> onExceeded)
     {
         Timeout = timeout;
         Deadline = time.GetUtcNow() + timeout;
@@ -43,7 +44,8 @@ internal sealed class ServerCallDeadlineManager : IAsyncDisposable
         _isExceeded = true;
         // Cancel first: a write blocked on flow control holds the lock, and must give it up.
         try { _cts.Cancel(); } catch (ObjectDisposedException) { return; }
-        Volatile.Write(ref _exceededTask, _onExceeded());
+        // The callback gets this instance: a 1n timeout can fire before the constructor's caller has stored it.
+        Volatile.Write(ref _exceededTask, _onExceeded(this));
     }
 
     /// <summary>Stops the timer and waits for a status write it may have started, so nothing touches the

@@ -14,6 +14,9 @@ public sealed class EchoService
     /// <summary>Set when a Slow call's token was cancelled.</summary>
     public TaskCompletionSource SlowCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>A Slow call with text "ignore-token" waits on this instead of its token.</summary>
+    public TaskCompletionSource ReleaseSlow { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>ServerStream waits on this after its first message when the request text is "hold".</summary>
     public TaskCompletionSource ReleaseStream { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -66,6 +69,11 @@ public sealed class EchoService
         .Unary<EchoRequest, EchoResponse>("Slow", EchoRequest.Parser, async (request, context) =>
         {
             SlowStarted.TrySetResult(context);
+            if (request.Text == "ignore-token")
+            {
+                await ReleaseSlow.Task;
+                return new EchoResponse { Text = "late" };
+            }
             try
             {
                 await Task.Delay(Timeout.Infinite, context.CancellationToken);

@@ -31,6 +31,34 @@ public class DeadlineAndCancellationTests
     }
 
     [Fact]
+    public async Task A_handler_that_ignores_its_token_still_ends_deadline_exceeded_on_time()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var raw = new RawGrpc(server.Port);
+        var answer = await raw.SendAsync("/test.v1.Echo/Slow", RawGrpc.Frame(new EchoRequest { Text = "ignore-token" }),
+            headers: [("grpc-timeout", "100m")]).WaitAsync(Limits.Await);
+        Assert.Equal("4", answer.Status);
+        // The handler finishes later; its response must not go out after the status.
+        server.Echo.ReleaseSlow.SetResult();
+        using var client = server.CreateClient();
+        Assert.Equal("ok", (await client.UnaryAsync("/test.v1.Echo/Unary", new EchoRequest { Text = "ok" }, EchoResponse.Parser).WaitAsync(Limits.Await)).Text);
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+    }
+
+    [Theory]
+    [InlineData("1n")]
+    [InlineData("0m")]
+    [InlineData("1u")]
+    public async Task A_timeout_that_is_already_over_ends_the_call_deadline_exceeded(string timeout)
+    {
+        await using var server = await TestServer.StartAsync();
+        using var raw = new RawGrpc(server.Port);
+        var answer = await raw.SendAsync("/test.v1.Echo/Slow", RawGrpc.Frame(new EchoRequest()), headers: [("grpc-timeout", timeout)])
+            .WaitAsync(Limits.Await);
+        Assert.Equal("4", answer.Status);
+    }
+
+    [Fact]
     public async Task The_deadline_follows_the_injected_clock()
     {
         var clock = new ManualTimeProvider();

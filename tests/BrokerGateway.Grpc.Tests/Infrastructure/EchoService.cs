@@ -32,6 +32,7 @@ public sealed class EchoService
             LastUnary = new Seen(context.Method, context.MethodName, context.ServiceName, context.Peer, context.Deadline,
                 context.BearerToken, context.User.Identity?.Name, context.CancellationToken.CanBeCanceled);
             if (context.GetRequestHeader("x-echo-header") is { } echo) context.SetResponseHeader("x-echoed", echo);
+            if (context.GetRequestBinaryHeader("x-data-bin") is { } data) context.SetResponseHeader("x-data-bin", data);
             return Task.FromResult(new EchoResponse { Text = request.Text });
         })
         .ServerStreaming<EchoRequest, EchoResponse>("ServerStream", EchoRequest.Parser, async (request, writer, context) =>

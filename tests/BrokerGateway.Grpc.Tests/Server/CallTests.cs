@@ -161,6 +161,18 @@ public class CallTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         Assert.Equal("abc", answer.Headers.GetValues("x-echoed").Single());
     }
 
+    [Theory]
+    [InlineData("AAEC/w==")]
+    [InlineData("AAEC/w")]
+    public async Task Binary_metadata_round_trips_arbitrary_bytes_and_goes_back_unpadded(string sent)
+    {
+        using var raw = new RawGrpc(_server.Port);
+        var answer = await raw.SendAsync("/test.v1.Echo/Unary", RawGrpc.Frame(new EchoRequest()),
+            headers: [("x-data-bin", sent)]).WaitAsync(Limits.Await);
+        Assert.Equal("0", answer.TrailerStatus);
+        Assert.Equal("AAEC/w", answer.Headers.GetValues("x-data-bin").Single());
+    }
+
     [Fact]
     public async Task The_handler_sees_its_method_and_the_callers_address()
     {

@@ -1,2 +1,3 @@
 global using Xunit;
 global using BrokerGateway.Testing;
+global using BrokerGateway.Grpc.Tests.Infrastructure;

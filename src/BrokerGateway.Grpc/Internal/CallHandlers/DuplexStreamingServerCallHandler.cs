@@ -1,0 +1,20 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace BrokerGateway.Grpc.Internal.CallHandlers;
+
+internal sealed class DuplexStreamingServerCallHandler<TRequest, TResponse>(
+    GrpcMethodDefinition method, GrpcServerOptions options, ILogger logger,
+    MessageParser<TRequest> parser, Func<IAsyncEnumerable<TRequest>, IGrpcStreamWriter<TResponse>, GrpcCallContext, Task> handler)
+    : ServerCallHandlerBase(method, options, logger)
+    where TRequest : class, IMessage<TRequest>
+    where TResponse : class, IMessage<TResponse>
+{
+    protected override bool StreamsRequests => true;
+
+    protected override async Task<IMessage?> HandleCallCoreAsync(GrpcCallContext call)
+    {
+        await handler(GrpcRequestReader.ReadStream(call, parser), new ResponseStreamWriter<TResponse>(call), call);
+        return null;
+    }
+}

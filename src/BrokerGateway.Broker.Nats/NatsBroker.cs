@@ -55,6 +55,18 @@ public sealed class NatsBroker : IBroker
         }
     }
 
+    public Task<bool> PublishCheckedAsync(string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers = null, CancellationToken ct = default)
+    {
+        try
+        {
+            return _connection.PublishCheckedAsync(subject, data, ToNats(headers), ct);
+        }
+        catch (NatsSubjectException e)
+        {
+            throw new ArgumentException(e.Message, nameof(subject), e);
+        }
+    }
+
     public async ValueTask<IAsyncDisposable> SubscribeAsync(string subject, BrokerHandler handler, string? queueGroup = null, CancellationToken ct = default)
     {
         try

@@ -37,6 +37,9 @@ public sealed class Subjects
     /// <summary><c>bgw.&lt;nsp&gt;.events.&lt;kind&gt;</c>: uplink events for business workers.</summary>
     public string Events(string nsp, string kind) => $"{_prefix}.{SubjectToken.Encode(nsp)}.events.{SubjectToken.Encode(kind)}";
 
+    /// <summary><c>bgw.&lt;nsp&gt;.events.&gt;</c>: every kind of uplink event, for one subscription.</summary>
+    public string AllEvents(string nsp) => $"{_prefix}.{SubjectToken.Encode(nsp)}.events.>";
+
     /// <summary><c>bgw.&lt;nsp&gt;.rpc.&lt;method&gt;</c>: a client's RPC, answered by a business worker.</summary>
     public string Rpc(string nsp, string method) => $"{_prefix}.{SubjectToken.Encode(nsp)}.rpc.{SubjectToken.Encode(method)}";
 

@@ -27,6 +27,12 @@ public interface IBroker : IAsyncDisposable
 
     ValueTask PublishAsync(string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers = null, string? replyTo = null, CancellationToken ct = default);
 
+    /// <summary>
+    /// Publishes and reports whether at least one subscriber (a queue group counts once) took the message,
+    /// as the server saw it. Costs a round trip: for senders that must be told nobody listens.
+    /// </summary>
+    Task<bool> PublishCheckedAsync(string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers = null, CancellationToken ct = default);
+
     ValueTask<IAsyncDisposable> SubscribeAsync(string subject, BrokerHandler handler, string? queueGroup = null, CancellationToken ct = default);
 
     /// <summary>Sends a request and waits for one reply; throws <see cref="NoRespondersException"/> or <see cref="RequestTimeoutException"/>.</summary>

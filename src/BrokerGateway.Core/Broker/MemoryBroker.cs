@@ -36,6 +36,12 @@ public sealed class MemoryBroker : IBroker
         return ValueTask.CompletedTask;
     }
 
+    public Task<bool> PublishCheckedAsync(string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers = null, CancellationToken ct = default)
+    {
+        SubjectPattern.Validate(subject, allowWildcards: false);
+        return Task.FromResult(Deliver(new BrokerMessage(subject, data.ToArray(), headers)) > 0);
+    }
+
     int Deliver(BrokerMessage message)
     {
         var delivered = 0;

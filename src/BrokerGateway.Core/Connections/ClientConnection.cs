@@ -39,6 +39,9 @@ public sealed class ClientConnection
     public string Node { get; }
     public IClientDialect Dialect { get; }
     public DateTimeOffset ConnectedAt { get; }
+
+    /// <summary>The client's address as the transport saw it, for connection info and events.</summary>
+    public string? RemoteAddress { get; init; }
     public bool IsGuest => Uid is null;
 
     /// <summary>Frames to write, in order. The transport's send loop is the only reader.</summary>

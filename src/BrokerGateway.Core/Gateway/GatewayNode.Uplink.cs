@@ -3,9 +3,16 @@ using BrokerGateway.Core.Connections;
 
 namespace BrokerGateway.Core.Gateway;
 
+/// <summary>Headers of a worker's RPC reply that make it an error for the client.</summary>
+public static class RpcErrorHeaders
+{
+    public const string Code = "Bgw-Error";
+    public const string Message = "Bgw-Error-Message";
+}
+
 public sealed partial class GatewayNode
 {
-    /// <summary>Headers that tell a business worker who sent an uplink message or RPC.</summary>
+    /// <summary>Headers that tell a business worker who sent an RPC.</summary>
     public static class UplinkHeaders
     {
         public const string Conn = "Bgw-Conn";
@@ -13,10 +20,9 @@ public sealed partial class GatewayNode
         public const string Nsp = "Bgw-Nsp";
         public const string Node = "Bgw-Node";
         public const string Seq = "Bgw-Seq";
-        public const string Event = "Bgw-Event";
     }
 
-    MessageHeaders UplinkHeadersFor(ClientConnection connection, string? @event = null)
+    MessageHeaders UplinkHeadersFor(ClientConnection connection)
     {
         var headers = new MessageHeaders()
             .Add(UplinkHeaders.Conn, connection.Id)
@@ -24,24 +30,7 @@ public sealed partial class GatewayNode
             .Add(UplinkHeaders.Node, NodeId)
             .Add(UplinkHeaders.Seq, connection.NextSequence().ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (connection.Uid is { } uid) headers.Add(UplinkHeaders.Uid, uid);
-        if (@event is not null) headers.Add(UplinkHeaders.Event, @event);
         return headers;
-    }
-
-    /// <summary>
-    /// A client's message for the business side: published on <c>bgw.&lt;nsp&gt;.events.message</c>, the
-    /// payload as the client sent it, who sent it in headers.
-    /// </summary>
-    public async Task SendUplinkAsync(ClientConnection connection, string @event, ReadOnlyMemory<byte> data, CancellationToken ct = default)
-    {
-        try
-        {
-            await Broker.PublishAsync(Subjects.Events(connection.Nsp, "message"), data, UplinkHeadersFor(connection, @event), ct: ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw new GatewayException(ErrorCodes.Unavailable, "the message could not be handed to the business side; retry");
-        }
     }
 
     /// <summary>A client's RPC: a request on <c>bgw.&lt;nsp&gt;.rpc.&lt;method&gt;</c>, answered by one worker.</summary>
@@ -49,7 +38,10 @@ public sealed partial class GatewayNode
     {
         try
         {
-            return await Broker.RequestAsync(Subjects.Rpc(connection.Nsp, method), data, UplinkHeadersFor(connection), timeout, ct);
+            var reply = await Broker.RequestAsync(Subjects.Rpc(connection.Nsp, method), data, UplinkHeadersFor(connection), timeout, ct);
+            if (reply.Headers?[RpcErrorHeaders.Code] is { } code)
+                throw new GatewayException(code, reply.Headers[RpcErrorHeaders.Message] ?? "the worker refused the request");
+            return reply;
         }
         catch (NoRespondersException)
         {

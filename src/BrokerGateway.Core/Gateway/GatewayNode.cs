@@ -76,7 +76,10 @@ public sealed partial class GatewayNode : IAsyncDisposable
         var topics = request.Topics.Distinct().Take(Options.MaxTopicsPerConnection).ToArray();
 
         var id = $"{NodeId}-{Interlocked.Increment(ref _connectionCounter):x}";
-        var connection = new ClientConnection(id, request.Nsp, request.Uid, NodeId, request.Dialect, Options.SendQueueLimit, request.Session);
+        var connection = new ClientConnection(id, request.Nsp, request.Uid, NodeId, request.Dialect, Options.SendQueueLimit, request.Session)
+        {
+            RemoteAddress = request.RemoteAddress,
+        };
         foreach (var room in rooms) connection.AddRoom(room);
         foreach (var topic in topics) connection.AddTopic(topic);
         _connections[id] = connection;

@@ -3,6 +3,7 @@ using BrokerGateway.Core.Gateway;
 using BrokerGateway.Server.Auth;
 using BrokerGateway.Server.Operations;
 using BrokerGateway.Server.Protocol.Native;
+using BrokerGateway.Server.Uplink;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace BrokerGateway.Server.Hosting;
@@ -39,6 +40,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(backends);
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(new TokenValidator(settings.Auth));
+        builder.Services.AddSingleton(new UplinkPublisher(node, settings.EventFormat));
         builder.Services.AddSingleton<NativeEndpoint>();
         builder.Services.AddHostedService<PresenceUpkeepService>();
         builder.Services.AddHostedService<DrainService>();

@@ -1,6 +1,7 @@
 using BrokerGateway.Core.Gateway;
 using BrokerGateway.Server.Auth;
 using BrokerGateway.Server.Protocol;
+using BrokerGateway.Server.Uplink;
 
 namespace BrokerGateway.Server.Hosting;
 
@@ -34,6 +35,9 @@ public sealed record ServerSettings
     /// <summary>How long a drain spreads clients' reconnects over.</summary>
     public TimeSpan DrainSpread { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Encoding of client events on <c>bgw.&lt;nsp&gt;.events.*</c>: protobuf (default) or its JSON mapping.</summary>
+    public EventFormat EventFormat { get; init; } = EventFormat.Protobuf;
+
     public AuthOptions Auth { get; init; } = new();
     public ClientLimits Limits { get; init; } = new();
     public GatewayOptions Gateway { get; init; } = new();
@@ -62,6 +66,7 @@ public sealed record ServerSettings
         ["BGW_MAX_MESSAGE_BYTES"] = "Gateway:MaxMessageBytes",
         ["BGW_MESSAGES_PER_SECOND"] = "Gateway:MessagesPerSecond",
         ["BGW_DRAIN_SPREAD_MS"] = "Gateway:DrainSpreadMs",
+        ["BGW_EVENT_FORMAT"] = "Gateway:EventFormat",
         ["BGW_JWT_ALG"] = "Gateway:Jwt:Algorithm",
         ["BGW_JWT_SECRET"] = "Gateway:Jwt:Secret",
         ["BGW_JWT_PUBLIC_KEY_FILE"] = "Gateway:Jwt:PublicKeyFile",
@@ -90,6 +95,7 @@ public sealed record ServerSettings
             NatsUrl = NullIfEmpty(c["NatsUrl"]),
             Redis = NullIfEmpty(c["Redis"]),
             ApiToken = NullIfEmpty(c["ApiToken"]),
+            EventFormat = c.GetValue("EventFormat", d.EventFormat),
             DrainSpread = TimeSpan.FromMilliseconds(c.GetValue("DrainSpreadMs", d.DrainSpread.TotalMilliseconds)),
             Auth = new AuthOptions
             {

@@ -35,6 +35,7 @@ public sealed class TestGateway : IAsyncDisposable
         Redis = redis,
         DrainSpread = TimeSpan.FromMilliseconds(200),
         Auth = new() { Secret = Tokens.Secret, AuthFrameTimeout = TimeSpan.FromSeconds(1) },
+        Limits = new() { RpcTimeout = TimeSpan.FromSeconds(1) },
         Gateway = new GatewayOptions
         {
             SubjectPrefix = subjectPrefix ?? Unique.Name("bgw"),

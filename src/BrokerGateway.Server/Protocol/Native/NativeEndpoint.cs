@@ -5,6 +5,7 @@ using BrokerGateway.Core.Gateway;
 using BrokerGateway.Server.Auth;
 using BrokerGateway.Server.Hosting;
 using BrokerGateway.Server.Transport;
+using BrokerGateway.Server.Uplink;
 
 namespace BrokerGateway.Server.Protocol.Native;
 
@@ -12,7 +13,7 @@ namespace BrokerGateway.Server.Protocol.Native;
 /// <c>GET /v1/ws</c>: accepts a WebSocket, authenticates it (query <c>token</c>, bearer header, or a first
 /// <c>auth</c> frame), registers it with the node, says <c>welcome</c>, then runs its session.
 /// </summary>
-public sealed class NativeEndpoint(GatewayNode node, TokenValidator tokens, ServerSettings settings, ILogger<NativeEndpoint> log)
+public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, TokenValidator tokens, ServerSettings settings, ILogger<NativeEndpoint> log)
 {
     public const string Path = "/v1/ws";
 
@@ -71,7 +72,7 @@ public sealed class NativeEndpoint(GatewayNode node, TokenValidator tokens, Serv
         }
 
         connection.TrySend(NativeReplies.Welcome(connection, settings.Limits.PingInterval));
-        var session = new NativeSession(node, connection, settings.Limits);
+        var session = new NativeSession(node, uplink, connection, settings.Limits);
         var closed = CloseCodes.ServerError;
         try
         {

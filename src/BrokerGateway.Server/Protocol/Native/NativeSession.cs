@@ -4,6 +4,7 @@ using BrokerGateway.Core.Broker;
 using BrokerGateway.Core.Connections;
 using BrokerGateway.Core.Gateway;
 using BrokerGateway.Core.Presence;
+using BrokerGateway.Server.Uplink;
 
 namespace BrokerGateway.Server.Protocol.Native;
 
@@ -11,7 +12,7 @@ namespace BrokerGateway.Server.Protocol.Native;
 /// Handles the frames of one native-protocol client after its welcome: each becomes a call on the
 /// gateway node, answered by a <c>reply</c> when it carried an <c>id</c>.
 /// </summary>
-public sealed class NativeSession(GatewayNode node, ClientConnection connection, ClientLimits limits)
+public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, ClientConnection connection, ClientLimits limits)
 {
     readonly RateLimiter _rate = new(limits.MessagesPerSecond, limits.MessagesBurst);
     int _rpcInFlight;
@@ -73,7 +74,10 @@ public sealed class NativeSession(GatewayNode node, ClientConnection connection,
                 StartRpc(f);
                 break;
             case "send":
-                await node.SendUplinkAsync(connection, f.Event ?? "message", f.Payload().Bytes);
+                var (sent, sentType) = f.Payload();
+                // With an id the client wants to know it reached a worker: one round trip tells.
+                if (!await uplink.SendAsync(connection, f.Event ?? "message", sent, sentType, checkListeners: f.Id is not null))
+                    throw new GatewayException(ErrorCodes.NoResponders, "no worker listens for client messages in this namespace");
                 Reply(f, NativeReplies.Ok(f.Id));
                 break;
             case "auth":

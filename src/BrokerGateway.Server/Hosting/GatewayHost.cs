@@ -1,6 +1,7 @@
 using System.Net;
 using BrokerGateway.Core.Gateway;
 using BrokerGateway.Server.Auth;
+using BrokerGateway.Server.Engine;
 using BrokerGateway.Server.Operations;
 using BrokerGateway.Server.Protocol.Native;
 using BrokerGateway.Server.Uplink;
@@ -42,6 +43,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(new TokenValidator(settings.Auth));
         builder.Services.AddSingleton(new UplinkPublisher(node, settings.EventFormat));
         builder.Services.AddSingleton<NativeEndpoint>();
+        builder.Services.AddSingleton<EngineEndpoint>();
         builder.Services.AddHostedService<PresenceUpkeepService>();
         builder.Services.AddHostedService<DrainService>();
         configure?.Invoke(builder);

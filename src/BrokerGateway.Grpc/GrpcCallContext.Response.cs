@@ -153,14 +153,8 @@ public sealed partial class GrpcCallContext
         }
     }
 
-    /// <summary>Last step of every call: makes sure a status went out and the timer is gone.</summary>
-    internal async ValueTask EndAsync()
-    {
-        if (_deadline is { } deadline)
-        {
-            await deadline.DisposeAsync();
-        }
-    }
+    /// <summary>Last step of every call, after its status was written: the timer goes.</summary>
+    internal void End() => _deadline?.Dispose();
 
     async Task OnDeadlineExceededAsync(ServerCallDeadlineManager deadline)
     {

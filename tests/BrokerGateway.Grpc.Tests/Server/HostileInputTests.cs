@@ -142,7 +142,8 @@ public class HostileInputTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [Fact]
     public async Task Http11_reaching_the_grpc_endpoint_gets_426_with_status_internal()
     {
-        var response = await RawHttp11Async(_server.Http1Port!.Value);
+        await using var server = await TestServer.StartAsync(withHttp1Port: true);
+        var response = await RawHttp11Async(server.Http1Port!.Value);
         Assert.StartsWith("HTTP/1.1 426", response);
         Assert.Contains("grpc-status: 13", response, StringComparison.OrdinalIgnoreCase);
         await AssertStillServesAsync();

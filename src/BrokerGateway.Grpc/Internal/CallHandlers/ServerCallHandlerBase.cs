@@ -27,7 +27,7 @@ internal abstract class ServerCallHandlerBase(GrpcMethodDefinition method, GrpcS
         ValueTask<IMessage?> core;
         try
         {
-            if (!call.TryStartDeadline()) return Task.CompletedTask;
+            if (!call.TryStart()) return Task.CompletedTask;
             RelaxBodyLimits(http);
             core = HandleCallCoreAsync(call);
         }

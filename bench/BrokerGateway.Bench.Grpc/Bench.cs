@@ -6,10 +6,10 @@ namespace BrokerGateway.Bench.Grpc;
 
 internal static class Bench
 {
-    public sealed record Sample(string Target, int Round, int Concurrency, double CallsPerSecond, double P50Us, double P99Us, long Errors);
+    public sealed record Sample(string Mode, string Target, int Round, int Concurrency, double CallsPerSecond, double P50Us, double P99Us, long Errors);
 
     /// <summary>Callers in closed loops for a fixed time; every call's latency is kept.</summary>
-    public static async Task<Sample> RunAsync(GrpcClient client, string path, Payload request, int concurrency, TimeSpan duration)
+    public static async Task<Sample> RunAsync(GrpcClient client, string path, Payload request, int concurrency, TimeSpan duration, TimeSpan? timeout)
     {
         var latencies = new List<long>[concurrency];
         long errors = 0;
@@ -23,7 +23,7 @@ internal static class Bench
                 var t0 = Stopwatch.GetTimestamp();
                 try
                 {
-                    await client.UnaryAsync(path, request, Payload.Parser, TimeSpan.FromSeconds(10));
+                    await client.UnaryAsync(path, request, Payload.Parser, timeout);
                     mine.Add(Stopwatch.GetTimestamp() - t0);
                 }
                 catch (BrokerGateway.Grpc.GrpcException)
@@ -37,6 +37,6 @@ internal static class Bench
         var all = latencies.SelectMany(l => l).Order().ToArray();
         double Percentile(double p) => all.Length == 0 ? double.NaN
             : all[Math.Min(all.Length - 1, (int)(p * all.Length))] * 1_000_000.0 / Stopwatch.Frequency;
-        return new Sample("", 0, concurrency, all.Length / elapsed, Percentile(0.50), Percentile(0.99), errors);
+        return new Sample("", "", 0, concurrency, all.Length / elapsed, Percentile(0.50), Percentile(0.99), errors);
     }
 }

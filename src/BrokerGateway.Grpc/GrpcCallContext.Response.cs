@@ -13,10 +13,26 @@ public sealed partial class GrpcCallContext
     bool _finished;
     int _writing;
 
-    /// <summary>Reads <c>grpc-timeout</c> and arms the deadline. False when the header is malformed (status sent).</summary>
-    internal bool TryStartDeadline()
+    /// <summary>The request's <c>grpc-encoding</c>, read once at the start of the call.</summary>
+    internal string? RequestEncoding { get; private set; }
+
+    /// <summary>
+    /// Reads the call headers: <c>grpc-encoding</c>, and <c>grpc-timeout</c> to arm the deadline. False when
+    /// the timeout is malformed (the status was sent).
+    /// </summary>
+    internal bool TryStart()
     {
-        var header = _http.Request.Headers[GrpcProtocol.TimeoutHeader];
+        var headers = _http.Request.Headers;
+        var encoding = headers[GrpcProtocol.EncodingHeader];
+        if (encoding.Count > 0)
+        {
+            RequestEncoding = encoding.ToString();
+            // Only identity is spoken here; saying so lets a client that compresses retry without it
+            // (PROTOCOL-HTTP2 "Message-Accept-Encoding").
+            if (!GrpcProtocol.IsIdentityEncoding(RequestEncoding))
+                _http.Response.Headers[GrpcProtocol.AcceptEncodingHeader] = "identity";
+        }
+        var header = headers[GrpcProtocol.TimeoutHeader];
         if (header.Count == 0) return true;
         var value = header.ToString();
         if (!GrpcTimeout.TryParse(value, out var timeout))
@@ -153,14 +169,8 @@ public sealed partial class GrpcCallContext
         }
     }
 
-    /// <summary>Last step of every call: makes sure a status went out and the timer is gone.</summary>
-    internal async ValueTask EndAsync()
-    {
-        if (_deadline is { } deadline)
-        {
-            await deadline.DisposeAsync();
-        }
-    }
+    /// <summary>Last step of every call, after its status was written: the timer goes.</summary>
+    internal void End() => _deadline?.Dispose();
 
     async Task OnDeadlineExceededAsync(ServerCallDeadlineManager deadline)
     {

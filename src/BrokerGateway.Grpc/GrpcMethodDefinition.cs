@@ -1,5 +1,4 @@
 using BrokerGateway.Grpc.Internal.CallHandlers;
-using Google.Protobuf.Reflection;
 
 namespace BrokerGateway.Grpc;
 
@@ -29,24 +28,4 @@ public sealed class GrpcMethodDefinition
     public Type ResponseType { get; }
 
     internal Func<GrpcMethodDefinition, GrpcServerOptions, Microsoft.Extensions.Logging.ILogger, ServerCallHandlerBase> CreateHandler { get; }
-}
-
-/// <summary>A built service: its full name, its methods and the descriptors reflection serves for it.</summary>
-public sealed class GrpcServiceDefinition
-{
-    internal GrpcServiceDefinition(string name, IReadOnlyList<GrpcMethodDefinition> methods,
-        IReadOnlyList<FileDescriptor> descriptors)
-    {
-        Name = name;
-        Methods = methods;
-        Descriptors = descriptors;
-    }
-
-    /// <summary>The full service name from the proto, e.g. <c>api.SocketMService</c>.</summary>
-    public string Name { get; }
-
-    public IReadOnlyList<GrpcMethodDefinition> Methods { get; }
-
-    /// <summary>The proto files given with <see cref="GrpcServiceBuilder.WithDescriptor"/>.</summary>
-    public IReadOnlyList<FileDescriptor> Descriptors { get; }
 }

@@ -16,7 +16,7 @@ internal static class GrpcRequestReader
     {
         var reader = call.HttpContext.Request.BodyReader;
         var max = call.Options.MaxReceiveMessageSize;
-        var encoding = call.GetRequestHeader(GrpcProtocol.EncodingHeader);
+        var encoding = call.RequestEncoding;
         var token = call.CancellationToken;
         T? message = default;
         var haveMessage = false;
@@ -68,7 +68,7 @@ internal static class GrpcRequestReader
         async IAsyncEnumerable<T> ReadAllAsync(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var max = call.Options.MaxReceiveMessageSize;
-            var encoding = call.GetRequestHeader(GrpcProtocol.EncodingHeader);
+            var encoding = call.RequestEncoding;
             using var linked = cancellationToken.CanBeCanceled
                 ? CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, cancellationToken) : null;
             var token = linked?.Token ?? call.CancellationToken;

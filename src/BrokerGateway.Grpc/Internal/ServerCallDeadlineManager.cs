@@ -6,7 +6,7 @@ namespace BrokerGateway.Grpc.Internal;
 /// runs the callback that sends DEADLINE_EXCEEDED and resets the stream. The response lock lives here
 /// because only calls with a deadline have a second writer (the timer) racing the handler.
 /// </summary>
-internal sealed class ServerCallDeadlineManager : IAsyncDisposable
+internal sealed class ServerCallDeadlineManager : IDisposable
 {
     /// <summary>System.Threading.Timer's largest due time; a longer timeout is treated as "never" here.</summary>
     static readonly TimeSpan MaxTimerDueTime = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
@@ -14,7 +14,8 @@ internal sealed class ServerCallDeadlineManager : IAsyncDisposable
     readonly CancellationTokenSource _cts;
     readonly Func<ServerCallDeadlineManager, Task> _onExceeded;
     readonly ITimer? _timer;
-    Task? _exceededTask;
+    const int Running = 0, Fired = 1, Disposed = 2;
+    int _state;
     volatile bool _isExceeded;
 
     public ServerCallDeadlineManager(TimeProvider time, TimeSpan timeout, CancellationToken requestAborted,
@@ -41,21 +42,25 @@ internal sealed class ServerCallDeadlineManager : IAsyncDisposable
 
     void OnTimer()
     {
+        // Whoever moves the state first wins: a timer that fires after the call ended does nothing.
+        if (Interlocked.CompareExchange(ref _state, Fired, Running) != Running) return;
         _isExceeded = true;
         // Cancel first: a write blocked on flow control holds the lock, and must give it up.
-        try { _cts.Cancel(); } catch (ObjectDisposedException) { return; }
+        _cts.Cancel();
         // The callback gets this instance: a 1n timeout can fire before the constructor's caller has stored it.
-        Volatile.Write(ref _exceededTask, _onExceeded(this));
+        _ = _onExceeded(this);
     }
 
-    /// <summary>Stops the timer and waits for a status write it may have started, so nothing touches the
-    /// HttpContext after the request delegate returns.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops the timer. Called after the call's status was written under <see cref="ResponseLock"/>, so a
+    /// status write the timer started has finished (it held the lock) or will find the call complete
+    /// without touching the HttpContext. Synchronous, so a call with a deadline keeps the fast path.
+    /// </summary>
+    public void Dispose()
     {
-        // Timer.DisposeAsync waits for a callback already running (its synchronous part, which starts
-        // the status write), so the task read below is the final one.
-        if (_timer is not null) await _timer.DisposeAsync();
-        if (Volatile.Read(ref _exceededTask) is { } task) await task;
-        _cts.Dispose();
+        _timer?.Dispose();
+        // The token source is disposed only when the timer never fired; a firing timer may still be
+        // cancelling it, and an undisposed linked source is collected with the request.
+        if (Interlocked.CompareExchange(ref _state, Disposed, Running) == Running) _cts.Dispose();
     }
 }

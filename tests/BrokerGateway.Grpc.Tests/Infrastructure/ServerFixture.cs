@@ -5,7 +5,7 @@ public sealed class ServerFixture : IAsyncLifetime
 {
     public TestServer Server { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Server = await TestServer.StartAsync(withHttp1Port: true);
+    public async Task InitializeAsync() => Server = await TestServer.StartAsync();
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }

@@ -12,7 +12,7 @@ internal sealed class ClientStreamingServerCallHandler<TRequest, TResponse>(
 {
     protected override bool StreamsRequests => true;
 
-    protected override async Task<IMessage?> HandleCallCoreAsync(GrpcCallContext call) =>
+    protected override async ValueTask<IMessage?> HandleCallCoreAsync(GrpcCallContext call) =>
         await handler(GrpcRequestReader.ReadStream(call, parser), call)
         ?? throw new InvalidOperationException($"The handler of {call.Method} returned no response message.");
 }

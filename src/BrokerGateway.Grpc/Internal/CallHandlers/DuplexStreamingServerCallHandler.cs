@@ -12,7 +12,7 @@ internal sealed class DuplexStreamingServerCallHandler<TRequest, TResponse>(
 {
     protected override bool StreamsRequests => true;
 
-    protected override async Task<IMessage?> HandleCallCoreAsync(GrpcCallContext call)
+    protected override async ValueTask<IMessage?> HandleCallCoreAsync(GrpcCallContext call)
     {
         await handler(GrpcRequestReader.ReadStream(call, parser), new ResponseStreamWriter<TResponse>(call), call);
         return null;

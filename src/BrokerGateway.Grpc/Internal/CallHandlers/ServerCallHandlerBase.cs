@@ -20,15 +20,48 @@ internal abstract class ServerCallHandlerBase(GrpcMethodDefinition method, GrpcS
     /// <summary>True when the request is a stream, so Kestrel's whole-body limits must not apply.</summary>
     protected abstract bool StreamsRequests { get; }
 
-    public async Task HandleCallAsync(HttpContext http, string? bearerToken)
+    public Task HandleCallAsync(HttpContext http, string? bearerToken)
     {
         http.Response.ContentType = GrpcProtocol.ContentType;
         var call = new GrpcCallContext(http, Method, Options, Logger, bearerToken);
+        ValueTask<IMessage?> core;
         try
         {
-            if (!call.TryStartDeadline()) return;
+            if (!call.TryStart()) return Task.CompletedTask;
             RelaxBodyLimits(http);
-            var response = await HandleCallCoreAsync(call);
+            core = HandleCallCoreAsync(call);
+        }
+        catch (Exception ex)
+        {
+            return FailAsync(call, ex);
+        }
+        // The synchronous fast path (grpc-dotnet ServerCallHandlerBase): a unary request already in the
+        // body buffer and a handler that answers without awaiting finish with no async machinery at all.
+        if (core.IsCompletedSuccessfully)
+        {
+            try
+            {
+                var complete = call.CompleteAsync(core.Result);
+                if (complete.IsCompletedSuccessfully)
+                {
+                    call.End();
+                    return Task.CompletedTask;
+                }
+                return AwaitCompletionAsync(call, complete);
+            }
+            catch (Exception ex)
+            {
+                return FailAsync(call, ex);
+            }
+        }
+        return AwaitCoreAsync(call, core);
+    }
+
+    static async Task AwaitCoreAsync(GrpcCallContext call, ValueTask<IMessage?> core)
+    {
+        try
+        {
+            var response = await core;
             await call.CompleteAsync(response);
         }
         catch (Exception ex)
@@ -37,12 +70,43 @@ internal abstract class ServerCallHandlerBase(GrpcMethodDefinition method, GrpcS
         }
         finally
         {
-            await call.EndAsync();
+            call.End();
         }
     }
 
-    /// <summary>Runs the handler. Returns the unary response to send, or null when messages were streamed.</summary>
-    protected abstract Task<IMessage?> HandleCallCoreAsync(GrpcCallContext call);
+    static async Task AwaitCompletionAsync(GrpcCallContext call, Task complete)
+    {
+        try
+        {
+            await complete;
+        }
+        catch (Exception ex)
+        {
+            await call.CompleteWithExceptionAsync(ex);
+        }
+        finally
+        {
+            call.End();
+        }
+    }
+
+    static async Task FailAsync(GrpcCallContext call, Exception exception)
+    {
+        try
+        {
+            await call.CompleteWithExceptionAsync(exception);
+        }
+        finally
+        {
+            call.End();
+        }
+    }
+
+    /// <summary>
+    /// Runs the handler. Returns the unary response to send, or null when messages were streamed.
+    /// Completes synchronously when it can, which lets <see cref="HandleCallAsync"/> skip every await.
+    /// </summary>
+    protected abstract ValueTask<IMessage?> HandleCallCoreAsync(GrpcCallContext call);
 
     void RelaxBodyLimits(HttpContext http)
     {

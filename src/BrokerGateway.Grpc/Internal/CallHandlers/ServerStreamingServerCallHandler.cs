@@ -12,7 +12,7 @@ internal sealed class ServerStreamingServerCallHandler<TRequest, TResponse>(
 {
     protected override bool StreamsRequests => false;
 
-    protected override async Task<IMessage?> HandleCallCoreAsync(GrpcCallContext call)
+    protected override async ValueTask<IMessage?> HandleCallCoreAsync(GrpcCallContext call)
     {
         var request = await GrpcRequestReader.ReadSingleAsync(call, parser);
         await handler(request, new ResponseStreamWriter<TResponse>(call), call);

@@ -12,10 +12,24 @@ internal sealed class UnaryServerCallHandler<TRequest, TResponse>(
 {
     protected override bool StreamsRequests => false;
 
-    protected override async Task<IMessage?> HandleCallCoreAsync(GrpcCallContext call)
+    protected override ValueTask<IMessage?> HandleCallCoreAsync(GrpcCallContext call)
     {
-        var request = await GrpcRequestReader.ReadSingleAsync(call, parser);
-        return await handler(request, call)
-            ?? throw new InvalidOperationException($"The handler of {call.Method} returned no response message.");
+        var read = GrpcRequestReader.ReadSingleAsync(call, parser);
+        if (read.IsCompletedSuccessfully)
+        {
+            var handled = handler(read.Result, call);
+            if (handled.IsCompletedSuccessfully) return new ValueTask<IMessage?>(Checked(handled.Result, call));
+            return AwaitHandlerAsync(handled, call);
+        }
+        return ReadThenHandleAsync(read, call);
     }
+
+    async ValueTask<IMessage?> ReadThenHandleAsync(ValueTask<TRequest> read, GrpcCallContext call) =>
+        Checked(await handler(await read, call), call);
+
+    static async ValueTask<IMessage?> AwaitHandlerAsync(Task<TResponse> handled, GrpcCallContext call) =>
+        Checked(await handled, call);
+
+    static IMessage Checked(TResponse? response, GrpcCallContext call) =>
+        response ?? throw new InvalidOperationException($"The handler of {call.Method} returned no response message.");
 }

@@ -131,6 +131,6 @@ BrokerGateway local cluster (3 replicas behind HAProxy), logs in $state/
   JWT secret (HS256): $secret
   a token for user alice: $(BGW_JWT_SECRET="$secret" dotnet "$dll" token alice)
 Push to a room with a plain NATS publish (any NATS client), e.g.:
-  PUB bgw.default.room.lobby 5\r\nhello\r\n   on nats://127.0.0.1:$nats_port
+  scripts/push.sh bgw.default.room.lobby '{"text":"hi there"}' 127.0.0.1:$nats_port
 Stop with: scripts/run.sh stop
 MSG

@@ -63,6 +63,8 @@ ensure_debian_packages nats-server redis-server haproxy
 [ -d "$state" ] && ls "$state"/*.pid >/dev/null 2>&1 && stop_cluster >/dev/null
 mkdir -p "$state"
 build
+# A cluster that fails to start half-way is stopped whole.
+trap 'echo "start failed; logs in $state/" >&2; stop_cluster >/dev/null' ERR
 
 nats_port=$(pick_port 4222)
 redis_port=$(pick_port 6379)
@@ -89,7 +91,8 @@ done
 
 cat >"$state/haproxy.cfg" <<CFG
 global
-    maxconn 50000
+    # Each proxied connection takes two descriptors; stay inside this shell's limit.
+    maxconn $(( $(ulimit -n) / 2 - 100 ))
 defaults
     mode http
     timeout connect 5s
@@ -119,6 +122,7 @@ $backends_internal
 CFG
 haproxy -f "$state/haproxy.cfg" >"$state/haproxy.log" 2>&1 & echo $! >"$state/haproxy.pid"
 wait_port "$public_port"
+trap - ERR
 
 cat <<MSG
 BrokerGateway local cluster (3 replicas behind HAProxy), logs in $state/

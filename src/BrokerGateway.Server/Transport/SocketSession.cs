@@ -20,8 +20,9 @@ public static class SocketSession
         var sending = SendLoopAsync(socket, connection, stop.Token);
         var receiving = ReceiveLoopAsync(socket, connection, maxMessageBytes, onMessage, stop.Token);
 
-        await Task.WhenAny(sending, receiving);
-        // The client went away: the core must forget it. Or the core asked for a close: stop reading.
+        // The client went away, or the core asked for a close (a slow consumer's send loop may be stuck in
+        // a write that never completes: the close timeout below deals with it).
+        await Task.WhenAny(sending, receiving, connection.CloseRequested);
         connection.Close(CloseCodes.ServerError, "connection ended");
         try
         {

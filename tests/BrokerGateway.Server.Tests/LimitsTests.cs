@@ -1,0 +1,78 @@
+using BrokerGateway.Server.Hosting;
+using System.Net.WebSockets;
+using BrokerGateway.Core.Addressing;
+
+namespace BrokerGateway.Server.Tests;
+
+/// <summary>Limits a production gateway enforces, each with the answer or close code a client can act on.</summary>
+public sealed class LimitsTests
+{
+    static Task<TestGateway> StartAsync(Func<ServerSettings, ServerSettings> adjust) =>
+        TestGateway.StartAsync(adjust(TestGateway.DefaultSettings()));
+
+    [Fact]
+    public async Task SlowConsumer_IsClosedWith4002_AndSlowsNobodyElse()
+    {
+        await using var gateway = await StartAsync(s => s with { Gateway = s.Gateway with { SendQueueLimit = 32 } });
+        var room = Unique.Name("room");
+        await using var fast = await TestClient.ConnectAsync(gateway.PublicPort, Tokens.Hs256("fast", rooms: [room]));
+        // A client that never reads: its TCP buffers fill, then its send queue, then the gateway drops it.
+        using var slow = new ClientWebSocket();
+        await slow.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.PublicPort}/v1/ws?token={Tokens.Hs256("slow", rooms: [room])}"), CancellationToken.None).WaitAsync(TestClient.Timeout);
+        await Eventually.TrueAsync(() => gateway.Node.Groups.CountMembers(Target.Room("default", room)) == 2);
+
+        var payload = new byte[32 * 1024];
+        Array.Fill(payload, (byte)'x');
+        const int pushes = 800; // 25 MiB: more than loopback buffers hold
+        var received = 0;
+        var reading = Task.Run(async () =>
+        {
+            while (received < pushes) { await fast.NextAsync("push"); Interlocked.Increment(ref received); }
+        });
+        for (var i = 0; i < pushes; i++)
+        {
+            // Paced to the fast reader (at most 16 ahead): only a client that does not read falls behind.
+            await Eventually.TrueAsync(() => Volatile.Read(ref received) >= i - 16, TimeSpan.FromSeconds(10));
+            await gateway.Node.PublishAsync(Target.Room("default", room), payload, contentType: "text/plain");
+        }
+
+        await reading.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(pushes, received);
+        await Eventually.TrueAsync(() => gateway.Node.ConnectionCount == 1, TimeSpan.FromSeconds(15), "the slow client is dropped");
+        Assert.True(gateway.Node.Refused > 0);
+    }
+
+    [Fact]
+    public async Task ConnectionsPerUser_PastTheLimit_CloseWith4059()
+    {
+        await using var gateway = await StartAsync(s => s with { Gateway = s.Gateway with { MaxConnectionsPerUser = 2 } });
+        await using var first = await TestClient.ConnectAsync(gateway.PublicPort, Tokens.Hs256("greedy"));
+        await using var second = await TestClient.ConnectAsync(gateway.PublicPort, Tokens.Hs256("greedy"));
+        await using var third = await TestClient.ConnectAsync(gateway.PublicPort, Tokens.Hs256("greedy"), expectWelcome: false);
+        Assert.Equal(4059, (await third.ClosedAsync()).Code);
+    }
+
+    [Fact]
+    public async Task JoinsPastTheLimit_AnswerLimitExceeded()
+    {
+        await using var gateway = await StartAsync(s => s with { Gateway = s.Gateway with { MaxRoomsPerConnection = 2 } });
+        await using var client = await TestClient.ConnectAsync(gateway.PublicPort, Tokens.Hs256("joiner"));
+        await client.JoinAsync("r1");
+        await client.JoinAsync("r2");
+        var third = await client.JoinAsync("r3");
+        Assert.Equal("limit_exceeded", (string?)third["error"]!["code"]);
+    }
+
+    [Fact]
+    public async Task Flooding_PastTheRate_ClosesWith4003()
+    {
+        await using var gateway = await StartAsync(s => s with { Limits = s.Limits with { MessagesPerSecond = 5, MessagesBurst = 10 } });
+        await using var client = await TestClient.ConnectAsync(gateway.PublicPort, Tokens.Hs256("flood"));
+        for (var i = 0; i < 50; i++)
+        {
+            try { await client.SendAsync(new JsonObject { ["type"] = "ping" }); }
+            catch (Exception) { break; } // closed under us: that is the point
+        }
+        Assert.Equal(4003, (await client.ClosedAsync()).Code);
+    }
+}

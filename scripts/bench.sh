@@ -3,6 +3,7 @@
 #   scripts/bench.sh nats      our NATS client beside NATS.Client 0.8.0 on one nats-server
 #   scripts/bench.sh grpc      unary gRPC calls beside a plain Kestrel HTTP/2 endpoint
 #   scripts/bench.sh fanout    pushes to rooms over three replicas
+#   scripts/bench.sh uplink    client messages to workers, and client RPC, beside direct NATS request/reply
 # Extra arguments go to the benchmark program.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,8 @@ case "$which" in
   nats)   project=bench/BrokerGateway.Bench.Nats ;;
   grpc)   project=bench/BrokerGateway.Bench.Grpc ;;
   fanout) project=bench/BrokerGateway.Bench.Fanout ;;
-  *) echo "usage: scripts/bench.sh nats|grpc|fanout [args]" >&2; exit 2 ;;
+  uplink) project=bench/BrokerGateway.Bench.Uplink ;;
+  *) echo "usage: scripts/bench.sh nats|grpc|fanout|uplink [args]" >&2; exit 2 ;;
 esac
 mkdir -p bench/results
 dotnet build "$project" -c Release >/dev/null

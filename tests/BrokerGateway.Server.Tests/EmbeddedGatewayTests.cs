@@ -181,6 +181,7 @@ public sealed class EmbeddedGatewayTests : IAsyncLifetime
     [InlineData("binary", 4060)]
     [InlineData("oversize", 4058)]
     [InlineData("not-an-object", 4057)]
+    [InlineData("invalid-utf8", 4057)]
     public async Task BadFrame_ClosesWithItsCode(string kind, int expected)
     {
         await using var client = await TestClient.ConnectAsync(Port, Tokens.Hs256("x"));
@@ -189,6 +190,7 @@ public sealed class EmbeddedGatewayTests : IAsyncLifetime
             case "malformed": await client.SendRawAsync(Encoding.UTF8.GetBytes("{\"type\":")); break;
             case "binary": await client.SendRawAsync([1, 2, 3], WebSocketMessageType.Binary); break;
             case "oversize": await client.SendRawAsync(new byte[_gateway.Settings.Limits.MaxMessageBytes + 1]); break;
+            case "invalid-utf8": await client.SendRawAsync([(byte)'"', 0xC3, 0x28, (byte)'"']); break;
             default: await client.SendRawAsync(Encoding.UTF8.GetBytes("[1,2,3]")); break;
         }
         Assert.Equal(expected, (await client.ClosedAsync()).Code);

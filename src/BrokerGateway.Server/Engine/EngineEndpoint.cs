@@ -8,7 +8,7 @@ namespace BrokerGateway.Server.Engine;
 /// The connmix engine API as a WebSocket on the internal port at <c>/ws/v1</c> (docs/engine.md): workers
 /// pop client events from named queues and act on any connection in the cluster.
 /// </summary>
-public sealed class EngineEndpoint(IServiceProvider services, ServerSettings settings)
+public sealed class EngineEndpoint(IServiceProvider services, IClientSocketAcceptor acceptor, ServerSettings settings)
 {
     public const string Path = "/ws/v1";
 
@@ -21,19 +21,18 @@ public sealed class EngineEndpoint(IServiceProvider services, ServerSettings set
             return;
         }
         var nsp = http.Request.Query["nsp"].FirstOrDefault() ?? settings.Gateway.DefaultNamespace;
-        using var socket = await http.WebSockets.AcceptWebSocketAsync();
+        using var socket = await acceptor.AcceptAsync(http, settings.Limits.PingInterval);
         await using var session = ActivatorUtilities.CreateInstance<EngineSession>(services, socket, nsp);
-        var reader = new InboundMessageReader(socket, 1024 * 1024);
         try
         {
             while (true)
             {
-                var message = await reader.ReadAsync(http.RequestAborted);
-                if (message.Closed || message.TooBig) break;
-                await session.HandleAsync(message.Message);
+                var message = await socket.ReceiveAsync(1024 * 1024, http.RequestAborted);
+                if (message.Status != InboundStatus.Message) break;
+                await session.HandleAsync(message.Data);
             }
-            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).WaitAsync(SocketSession.CloseTimeout);
+            if (socket.CanSend)
+                await socket.CloseOutputAsync(SocketSession.NormalClosure, "", CancellationToken.None).AsTask().WaitAsync(SocketSession.CloseTimeout);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or TimeoutException)
         {

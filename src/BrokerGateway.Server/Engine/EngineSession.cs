@@ -7,6 +7,8 @@ using BrokerGateway.Core.Addressing;
 using BrokerGateway.Core.Broker;
 using BrokerGateway.Core.Fanout;
 using BrokerGateway.Core.Gateway;
+using BrokerGateway.Core.Connections;
+using BrokerGateway.Server.Transport;
 using BrokerGateway.Server.Uplink;
 using Google.Protobuf;
 
@@ -17,7 +19,7 @@ namespace BrokerGateway.Server.Engine;
 /// queue group <c>connmix.q</c> on <c>bgw.&lt;nsp&gt;.events.q</c>, so events from every replica are
 /// shared among all workers that pop <c>q</c>, each event to one of them.
 /// </summary>
-public sealed class EngineSession(WebSocket socket, string nsp, GatewayNode node) : IAsyncDisposable
+public sealed class EngineSession(IClientSocket socket, string nsp, GatewayNode node) : IAsyncDisposable
 {
     static readonly JsonParser EventJson = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
     readonly SemaphoreSlim _sending = new(1, 1);
@@ -253,7 +255,7 @@ public sealed class EngineSession(WebSocket socket, string nsp, GatewayNode node
         await _sending.WaitAsync();
         try
         {
-            await socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, true, CancellationToken.None);
+            await socket.SendAsync([new OutboundFrame(buffer.WrittenMemory)], CancellationToken.None);
         }
         finally
         {

@@ -4,6 +4,7 @@ using BrokerGateway.Server.Auth;
 using BrokerGateway.Server.Engine;
 using BrokerGateway.Server.Operations;
 using BrokerGateway.Server.Protocol.Native;
+using BrokerGateway.Server.Transport;
 using BrokerGateway.Server.Uplink;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -42,6 +43,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(new TokenValidator(settings.Auth));
         builder.Services.AddSingleton(new UplinkPublisher(node, settings.EventFormat));
+        builder.Services.AddSingleton<IClientSocketAcceptor>(new BuiltinClientSocket.Acceptor());
         builder.Services.AddSingleton<NativeEndpoint>();
         builder.Services.AddSingleton<EngineEndpoint>();
         builder.Services.AddHostedService<PresenceUpkeepService>();

@@ -1,20 +1,22 @@
-using System.Net.WebSockets;
 using BrokerGateway.Core.Connections;
 
 namespace BrokerGateway.Server.Transport;
 
 /// <summary>
-/// Runs one WebSocket's two loops (STYLE §7): the send loop drains the connection's queue; the receive
-/// loop hands whole messages to the dialect. The first to end starts the close; the other gets a close
-/// timeout. Returns the close code that ended the session.
+/// Runs one client socket's two loops (STYLE §7): the send loop drains the connection's queue in
+/// batches; the receive loop hands whole messages to the dialect. The first to end starts the close;
+/// the other gets a close timeout. Returns the close code that ended the session.
 /// </summary>
 public static class SocketSession
 {
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Frames written per batch at most: bounds the time a batch holds the socket.</summary>
+    const int MaxBatch = 64;
+
     /// <param name="onMessage">Handles one client message; returns a close code to end the session, or null.</param>
-    public static async Task<int> RunAsync(WebSocket socket, ClientConnection connection, int maxMessageBytes,
-        Func<ReadOnlyMemory<byte>, WebSocketMessageType, ValueTask<int?>> onMessage, CancellationToken aborted)
+    public static async Task<int> RunAsync(IClientSocket socket, ClientConnection connection, int maxMessageBytes,
+        Func<InboundMessage, ValueTask<int?>> onMessage, CancellationToken aborted)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var sending = SendLoopAsync(socket, connection, stop.Token);
@@ -29,7 +31,7 @@ public static class SocketSession
             await sending.WaitAsync(CloseTimeout, aborted);
             // Our close frame is out; let the client answer it, so the TCP connection ends with a FIN and
             // the client reads our last frames (closing with its data unread would reset the connection).
-            if (receiving.IsCompleted) await AwaitPeerCloseAsync(socket, CloseTimeout);
+            if (receiving.IsCompleted) await socket.WaitForPeerCloseAsync(CloseTimeout);
             else await receiving.WaitAsync(CloseTimeout, aborted);
         }
         catch (Exception)
@@ -37,42 +39,35 @@ public static class SocketSession
             // A socket that does not drain or does not answer: abort it.
         }
         stop.Cancel();
-        if (socket.State != WebSocketState.Closed) socket.Abort();
+        socket.Abort();
         try { await receiving.WaitAsync(CloseTimeout); } catch (Exception) { }
         return connection.CloseRequested.Result.Code;
     }
 
-    /// <summary>After sending our close, reads and discards until the client's close frame, or the timeout.</summary>
-    public static async Task AwaitPeerCloseAsync(WebSocket socket, TimeSpan timeout)
+    static async Task ReceiveLoopAsync(IClientSocket socket, ClientConnection connection, int maxMessageBytes,
+        Func<InboundMessage, ValueTask<int?>> onMessage, CancellationToken ct)
     {
-        if (socket.State is not WebSocketState.CloseSent) return;
-        using var cts = new CancellationTokenSource(timeout);
-        var scratch = new byte[256];
-        try
-        {
-            while ((await socket.ReceiveAsync(scratch.AsMemory(), cts.Token)).MessageType != WebSocketMessageType.Close) { }
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
-        {
-        }
-    }
-
-    static async Task ReceiveLoopAsync(WebSocket socket, ClientConnection connection, int maxMessageBytes,
-        Func<ReadOnlyMemory<byte>, WebSocketMessageType, ValueTask<int?>> onMessage, CancellationToken ct)
-    {
-        var reader = new InboundMessageReader(socket, maxMessageBytes);
         try
         {
             while (!connection.IsClosing)
             {
-                var result = await reader.ReadAsync(ct);
-                if (result.Closed) { connection.Close(NormalClosure, "client closed"); return; }
-                if (result.TooBig) { Refuse(connection, CloseCodes.MessageTooBig, $"message larger than {maxMessageBytes} bytes"); return; }
-                if (await onMessage(result.Message, result.Type) is { } code) { Refuse(connection, code, null); return; }
-                reader.Trim();
+                var message = await socket.ReceiveAsync(maxMessageBytes, ct);
+                switch (message.Status)
+                {
+                    case InboundStatus.Closed:
+                        connection.Close(NormalClosure, "client closed");
+                        return;
+                    case InboundStatus.TooBig:
+                        Refuse(connection, CloseCodes.MessageTooBig, $"message larger than {maxMessageBytes} bytes");
+                        return;
+                    case InboundStatus.Invalid:
+                        Refuse(connection, CloseCodes.ProtocolError, "invalid frame or UTF-8");
+                        return;
+                }
+                if (await onMessage(message) is { } code) { Refuse(connection, code, null); return; }
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException)
         {
             connection.Close(AbnormalClosure, "connection lost");
         }
@@ -85,38 +80,37 @@ public static class SocketSession
         connection.Close(code, text, connection.Dialect.EncodeDisconnect(code, text));
     }
 
-    static async Task SendLoopAsync(WebSocket socket, ClientConnection connection, CancellationToken ct)
+    /// <summary>
+    /// Drains the queue in batches: everything queued while the previous write was in flight goes out in
+    /// the next one, so a busy socket gets many frames per write.
+    /// </summary>
+    static async Task SendLoopAsync(IClientSocket socket, ClientConnection connection, CancellationToken ct)
     {
         var outbound = connection.Outbound;
+        var batch = new List<OutboundFrame>(MaxBatch);
         try
         {
             while (await outbound.WaitToReadAsync(ct))
             {
-                while (outbound.TryRead(out var frame))
-                {
-                    if (connection.CloseRequested.IsCompleted && connection.CloseRequested.Result.Code == CloseCodes.SlowConsumer)
-                        break; // do not keep feeding a client that cannot keep up
-                    await socket.SendAsync(frame.Data, frame.IsText ? WebSocketMessageType.Text : WebSocketMessageType.Binary, true, ct);
-                }
-                if (connection.IsClosing) break;
+                while (batch.Count < MaxBatch && outbound.TryRead(out var frame)) batch.Add(frame);
+                if (connection.IsClosing && connection.CloseRequested.Result.Code == CloseCodes.SlowConsumer)
+                    break; // do not keep feeding a client that cannot keep up
+                await socket.SendAsync(batch, ct);
+                batch.Clear();
             }
             var close = await connection.CloseRequested.WaitAsync(ct);
-            if (close.LastFrame is { } last)
-                await socket.SendAsync(last.Data, last.IsText ? WebSocketMessageType.Text : WebSocketMessageType.Binary, true, ct);
-            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-            {
-                var code = close.Code is NormalClosure or AbnormalClosure ? NormalClosure : close.Code;
-                await socket.CloseOutputAsync((WebSocketCloseStatus)code, Truncate(close.Reason), ct);
-            }
+            if (!socket.CanSend) return;
+            batch.Clear();
+            if (close.LastFrame is { } last) batch.Add(last);
+            if (batch.Count > 0) await socket.SendAsync(batch, ct);
+            var code = close.Code is NormalClosure or AbnormalClosure ? NormalClosure : close.Code;
+            await socket.CloseOutputAsync(code, close.Reason, ct);
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException)
         {
             connection.Close(AbnormalClosure, "connection lost");
         }
     }
-
-    // The close frame's reason is limited to 123 bytes (RFC 6455 §5.5: control payload ≤ 125).
-    static string Truncate(string reason) => reason.Length <= 100 ? reason : reason[..100];
 
     /// <summary>RFC 6455 normal closure: the client said goodbye.</summary>
     public const int NormalClosure = 1000;

@@ -13,7 +13,8 @@ namespace BrokerGateway.Server.Protocol.Native;
 /// <c>GET /v1/ws</c>: accepts a WebSocket, authenticates it (query <c>token</c>, bearer header, or a first
 /// <c>auth</c> frame), registers it with the node, says <c>welcome</c>, then runs its session.
 /// </summary>
-public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, TokenValidator tokens, ServerSettings settings, ILogger<NativeEndpoint> log)
+public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, TokenValidator tokens, IClientSocketAcceptor acceptor,
+    ServerSettings settings, ILogger<NativeEndpoint> log)
 {
     public const string Path = "/v1/ws";
 
@@ -31,11 +32,7 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
             return;
         }
         var token = http.Request.Query["token"].FirstOrDefault() ?? Bearer(http.Request.Headers.Authorization.FirstOrDefault());
-        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            KeepAliveInterval = settings.Limits.PingInterval,
-            KeepAliveTimeout = settings.Limits.PingInterval * 2,
-        });
+        using var socket = await acceptor.AcceptAsync(http, settings.Limits.PingInterval);
 
         Task? pendingRead = null;
         var (identity, refusal) = token is not null
@@ -98,17 +95,17 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
     /// Without a token on the upgrade, the first frame must be <c>{"type":"auth","token":…}</c>; an auth
     /// frame without a token asks to be a guest (allowed only where the namespace says so).
     /// </summary>
-    async Task<(ClientIdentity?, (int Code, string Reason)?)> ReadAuthFrameAsync(WebSocket socket, Action<Task> leftPending, CancellationToken aborted)
+    async Task<(ClientIdentity?, (int Code, string Reason)?)> ReadAuthFrameAsync(IClientSocket socket, Action<Task> leftPending, CancellationToken aborted)
     {
         // Not a cancelled read: cancelling a WebSocket read aborts the socket, and the client should still
         // be told why it is closed. On timeout the read stays pending and takes the client's close frame.
-        var reading = new InboundMessageReader(socket, 16 * 1024).ReadAsync(aborted).AsTask();
+        var reading = socket.ReceiveAsync(16 * 1024, aborted).AsTask();
         if (await Task.WhenAny(reading, Task.Delay(settings.Auth.AuthFrameTimeout, aborted)) != reading)
         {
             leftPending(reading);
             return (null, (CloseCodes.AuthRequired, "send {\"type\":\"auth\",\"token\":\"…\"} first, or a token on the upgrade"));
         }
-        InboundMessageReader.Result first;
+        InboundMessage first;
         try
         {
             first = await reading;
@@ -117,26 +114,26 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
         {
             return (null, (SocketSession.NormalClosure, "client gone"));
         }
-        if (first.Closed) return (null, (SocketSession.NormalClosure, "client closed"));
-        if (first.TooBig) return (null, (CloseCodes.MessageTooBig, "auth frame too big"));
-        var frame = ClientFrame.Parse(first.Message.Span, out _);
+        switch (first.Status)
+        {
+            case InboundStatus.Closed: return (null, (SocketSession.NormalClosure, "client closed"));
+            case InboundStatus.TooBig: return (null, (CloseCodes.MessageTooBig, "auth frame too big"));
+            case InboundStatus.Invalid: return (null, (CloseCodes.ProtocolError, "invalid frame"));
+        }
+        var frame = ClientFrame.Parse(first.Data.Span, out _);
         if (frame?.Type != "auth") return (null, (CloseCodes.AuthRequired, "the first frame must be auth"));
         if (string.IsNullOrEmpty(frame.Token)) return (null, null); // a guest; the node checks the namespace allows it
         return await ValidateAsync(frame.Token);
     }
 
-    static async Task RefuseAsync(WebSocket socket, int code, string reason, Task? pendingRead = null)
+    static async Task RefuseAsync(IClientSocket socket, int code, string reason, Task? pendingRead = null)
     {
         try
         {
             if (code != SocketSession.NormalClosure)
-            {
-                var frame = NativeDialect.Instance.EncodeDisconnect(code, reason);
-                await socket.SendAsync(frame.Data, WebSocketMessageType.Text, true, CancellationToken.None).AsTask().WaitAsync(SocketSession.CloseTimeout);
-            }
-            await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason.Length > 100 ? reason[..100] : reason, CancellationToken.None)
-                .WaitAsync(SocketSession.CloseTimeout);
-            if (pendingRead is null) await SocketSession.AwaitPeerCloseAsync(socket, SocketSession.CloseTimeout);
+                await socket.SendAsync([NativeDialect.Instance.EncodeDisconnect(code, reason)], CancellationToken.None).AsTask().WaitAsync(SocketSession.CloseTimeout);
+            await socket.CloseOutputAsync(code, reason, CancellationToken.None).AsTask().WaitAsync(SocketSession.CloseTimeout);
+            if (pendingRead is null) await socket.WaitForPeerCloseAsync(SocketSession.CloseTimeout);
             else await pendingRead.WaitAsync(SocketSession.CloseTimeout);
         }
         catch (Exception e) when (e is WebSocketException or TimeoutException or IOException or OperationCanceledException)

@@ -1,9 +1,9 @@
-using System.Net.WebSockets;
 using BrokerGateway.Core.Addressing;
 using BrokerGateway.Core.Broker;
 using BrokerGateway.Core.Connections;
 using BrokerGateway.Core.Gateway;
 using BrokerGateway.Core.Presence;
+using BrokerGateway.Server.Transport;
 using BrokerGateway.Server.Uplink;
 
 namespace BrokerGateway.Server.Protocol.Native;
@@ -18,11 +18,11 @@ public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, Clie
     int _rpcInFlight;
 
     /// <summary>Handles one client message; returns a close code when the client must go.</summary>
-    public async ValueTask<int?> OnMessageAsync(ReadOnlyMemory<byte> message, WebSocketMessageType type)
+    public async ValueTask<int?> OnMessageAsync(InboundMessage message)
     {
-        if (type != WebSocketMessageType.Text) return CloseCodes.UnsupportedData;
+        if (!message.IsText) return CloseCodes.UnsupportedData;
         if (!_rate.TryTake()) return CloseCodes.RateLimited;
-        var frame = ClientFrame.Parse(message.Span, out var error);
+        var frame = ClientFrame.Parse(message.Data.Span, out var error);
         if (frame is null)
         {
             connection.TrySend(NativeReplies.Error(null, ErrorCodes.BadRequest, error!));

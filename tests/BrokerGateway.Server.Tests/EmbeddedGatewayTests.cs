@@ -181,7 +181,7 @@ public sealed class EmbeddedGatewayTests : IAsyncLifetime
     [InlineData("binary", 4060)]
     [InlineData("oversize", 4058)]
     [InlineData("not-an-object", 4057)]
-    [InlineData("invalid-utf8", 4057)]
+    [InlineData("invalid-utf8", 1007)]
     public async Task BadFrame_ClosesWithItsCode(string kind, int expected)
     {
         await using var client = await TestClient.ConnectAsync(Port, Tokens.Hs256("x"));

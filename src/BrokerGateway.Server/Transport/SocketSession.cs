@@ -61,7 +61,7 @@ public static class SocketSession
                         Refuse(connection, CloseCodes.MessageTooBig, $"message larger than {maxMessageBytes} bytes");
                         return;
                     case InboundStatus.Invalid:
-                        Refuse(connection, CloseCodes.ProtocolError, "invalid frame or UTF-8");
+                        connection.Close(InvalidPayload, "invalid UTF-8 in a text message");
                         return;
                 }
                 if (await onMessage(message) is { } code) { Refuse(connection, code, null); return; }
@@ -103,7 +103,7 @@ public static class SocketSession
             batch.Clear();
             if (close.LastFrame is { } last) batch.Add(last);
             if (batch.Count > 0) await socket.SendAsync(batch, ct);
-            var code = close.Code is NormalClosure or AbnormalClosure ? NormalClosure : close.Code;
+            var code = close.Code == AbnormalClosure ? NormalClosure : close.Code;
             await socket.CloseOutputAsync(code, close.Reason, ct);
         }
         catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException)
@@ -114,6 +114,9 @@ public static class SocketSession
 
     /// <summary>RFC 6455 normal closure: the client said goodbye.</summary>
     public const int NormalClosure = 1000;
+
+    /// <summary>RFC 6455 1007: a text message that is not UTF-8.</summary>
+    public const int InvalidPayload = 1007;
 
     /// <summary>RFC 6455 1006: the connection died without a close frame.</summary>
     public const int AbnormalClosure = 1006;

@@ -19,6 +19,7 @@ public sealed partial class NatsConnection
             while (true)
             {
                 while (reader.TryRead(out var op, out var frame)) Dispatch(session, op, frame);
+                StartDeliveries();
                 if (!await reader.FillAsync(session.Token).ConfigureAwait(false))
                 {
                     session.End(new NatsConnectionException($"{session.Server} closed the connection"));
@@ -30,6 +31,20 @@ public sealed partial class NatsConnection
         {
             session.End(ex is NatsException ? ex : new NatsConnectionException($"reading from {session.Server} failed: {ex.Message}", ex));
         }
+        finally
+        {
+            StartDeliveries();
+        }
+    }
+
+    /// <summary>Subscriptions that got their first waiting message during this pass over the receive buffer.</summary>
+    readonly List<SubscriptionDelivery> _toStart = [];
+
+    void StartDeliveries()
+    {
+        foreach (var delivery in _toStart) delivery.Schedule();
+        _toStart.Clear();
+        if (_toStart.Capacity > 1024) _toStart.Capacity = 16;
     }
 
     void Dispatch(Session session, in ServerOp op, ReadOnlySpan<byte> frame)
@@ -91,7 +106,12 @@ public sealed partial class NatsConnection
             ? subscription.Subject
             : Encoding.UTF8.GetString(subjectBytes);
         var msg = CreateMessage(op, frame, subject);
-        if (!subscription.Delivery!.Enqueue(msg, out var report) && report) ReportDropped(subscription);
+        var delivery = subscription.Delivery!;
+        if (delivery.Enqueue(msg, out var schedule, out var report))
+        {
+            if (schedule) _toStart.Add(delivery);
+        }
+        else if (report) ReportDropped(subscription);
     }
 
     NatsMsg CreateMessage(in ServerOp op, ReadOnlySpan<byte> frame, string subject)

@@ -9,11 +9,11 @@ interface IBenchClient
     Task<double> PublishOnlyAsync(string url, string subject, byte[] payload, int count);
 
     /// <summary>
-    /// One publisher connection, one subscriber connection; returns seconds until the subscriber has received
-    /// all <paramref name="count"/> messages. The publisher keeps at most <paramref name="window"/> messages
-    /// in flight, so neither client is cut off by the server as a slow consumer.
+    /// One publisher connection, one subscriber connection; returns how many messages the subscriber received and
+    /// when the last one came. The publisher keeps at most <paramref name="window"/> messages in flight, so the
+    /// server does not cut a subscriber off as a slow consumer.
     /// </summary>
-    Task<double> PublishSubscribeAsync(string url, string subject, byte[] payload, int count, int window);
+    Task<Delivery> PublishSubscribeAsync(string url, string subject, byte[] payload, int count, int window);
 
     /// <summary>Sequential requests to a responder on a second connection; returns each round trip in microseconds.</summary>
     Task<double[]> RequestReplyAsync(string url, string subject, byte[] payload, int count);

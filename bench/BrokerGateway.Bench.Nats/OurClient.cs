@@ -27,7 +27,7 @@ sealed class OurClient : IBenchClient
         return clock.Elapsed.TotalSeconds;
     }
 
-    public async Task<double> PublishSubscribeAsync(string url, string subject, byte[] payload, int count, int window)
+    public async Task<Delivery> PublishSubscribeAsync(string url, string subject, byte[] payload, int count, int window)
     {
         await using var subscriber = await ConnectAsync(url, count);
         await using var publisher = await ConnectAsync(url);
@@ -40,15 +40,16 @@ sealed class OurClient : IBenchClient
         });
         await subscriber.FlushAsync();
         var clock = Stopwatch.StartNew();
+        var flowing = true;
         for (var i = 0; i < count; i++)
         {
-            if (i - Volatile.Read(ref received) > window) await Flow.WaitAsync(() => i - Volatile.Read(ref received) > window / 2);
+            if (flowing && i - Volatile.Read(ref received) > window)
+                flowing = await Flow.WaitAsync(() => i - Volatile.Read(ref received) > window / 2, () => Volatile.Read(ref received));
             var pending = publisher.PublishAsync(subject, payload);
             if (!pending.IsCompletedSuccessfully) await pending;
         }
         await publisher.FlushAsync();
-        await Flow.CompleteAsync(done.Task, () => Volatile.Read(ref received), count);
-        return clock.Elapsed.TotalSeconds;
+        return await Flow.CompleteAsync(done.Task, () => Volatile.Read(ref received), clock);
     }
 
     public async Task<double[]> RequestReplyAsync(string url, string subject, byte[] payload, int count)

@@ -21,7 +21,7 @@ sealed class TheirClient : IBenchClient
         return Task.FromResult(seconds);
     }
 
-    public async Task<double> PublishSubscribeAsync(string url, string subject, byte[] payload, int count, int window)
+    public async Task<Delivery> PublishSubscribeAsync(string url, string subject, byte[] payload, int count, int window)
     {
         using var subscriber = Connect(url);
         using var publisher = Connect(url);
@@ -35,17 +35,18 @@ sealed class TheirClient : IBenchClient
         subscription.SetPendingLimits(count, 1L << 31);
         subscriber.Flush();
         var clock = Stopwatch.StartNew();
+        var flowing = true;
         for (var i = 0; i < count; i++)
         {
-            if (i - Volatile.Read(ref received) > window) await Flow.WaitAsync(() => i - Volatile.Read(ref received) > window / 2);
+            if (flowing && i - Volatile.Read(ref received) > window)
+                flowing = await Flow.WaitAsync(() => i - Volatile.Read(ref received) > window / 2, () => Volatile.Read(ref received));
             publisher.Publish(subject, payload);
         }
         publisher.Flush();
-        await Flow.CompleteAsync(done.Task, () => Volatile.Read(ref received), count);
-        var seconds = clock.Elapsed.TotalSeconds;
+        var delivery = await Flow.CompleteAsync(done.Task, () => Volatile.Read(ref received), clock);
         publisher.Close();
         subscriber.Close();
-        return seconds;
+        return delivery;
     }
 
     public Task<double[]> RequestReplyAsync(string url, string subject, byte[] payload, int count)

@@ -19,7 +19,7 @@ public sealed partial class NatsConnection
             while (true)
             {
                 while (reader.TryRead(out var op, out var frame)) Dispatch(session, op, frame);
-                StartDeliveries();
+                StartDeliveries(session);
                 if (!await reader.FillAsync(session.Token).ConfigureAwait(false))
                 {
                     session.End(new NatsConnectionException($"{session.Server} closed the connection"));
@@ -33,18 +33,17 @@ public sealed partial class NatsConnection
         }
         finally
         {
-            StartDeliveries();
+            StartDeliveries(session);
         }
     }
 
-    /// <summary>Subscriptions that got their first waiting message during this pass over the receive buffer.</summary>
-    readonly List<SubscriptionDelivery> _toStart = [];
-
-    void StartDeliveries()
+    /// <summary>Starts the subscriptions that got their first waiting message during this pass over the buffer.</summary>
+    static void StartDeliveries(Session session)
     {
-        foreach (var delivery in _toStart) delivery.Schedule();
-        _toStart.Clear();
-        if (_toStart.Capacity > 1024) _toStart.Capacity = 16;
+        var toStart = session.ToStart;
+        foreach (var delivery in toStart) delivery.Schedule();
+        toStart.Clear();
+        if (toStart.Capacity > 1024) toStart.Capacity = 16;
     }
 
     void Dispatch(Session session, in ServerOp op, ReadOnlySpan<byte> frame)
@@ -52,7 +51,7 @@ public sealed partial class NatsConnection
         switch (op.Kind)
         {
             case ServerOpKind.Msg or ServerOpKind.HMsg:
-                OnMessage(op, frame);
+                OnMessage(session, op, frame);
                 break;
             case ServerOpKind.Ping:
                 _writer.OwePong();
@@ -70,22 +69,23 @@ public sealed partial class NatsConnection
                 else session.End(error);
                 break;
             case ServerOpKind.Info:
-                ApplyInfo(session, NatsServerInfo.Parse(frame.Slice(op.ArgStart, op.ArgLength)));
+                ApplyInfo(session, NatsServerInfo.Parse(frame.Slice(op.ArgStart, op.ArgLength)), asynchronous: true);
                 break;
         }
     }
 
-    void ApplyInfo(Session session, NatsServerInfo info)
+    void ApplyInfo(Session session, NatsServerInfo info, bool asynchronous)
     {
         session.Info = info;
         Volatile.Write(ref _serverInfo, info);
         _writer.UpdateServerInfo(info);
         if (info.ConnectUrls.Count > 0) _pool.Merge(info.ConnectUrls);
         // Lame duck (digest §12): the server will close us soon; move now, while other servers take clients.
-        if (info.LameDuckMode) session.End(new NatsConnectionException($"{session.Server} entered lame duck mode"));
+        // Only for news after the handshake: leaving a server that said so at once would loop with no backoff.
+        if (asynchronous && info.LameDuckMode) session.End(new NatsConnectionException($"{session.Server} entered lame duck mode"));
     }
 
-    void OnMessage(in ServerOp op, ReadOnlySpan<byte> frame)
+    void OnMessage(Session session, in ServerOp op, ReadOnlySpan<byte> frame)
     {
         // Messages for a sid we no longer have were in flight when we unsubscribed.
         if (!_subscriptions.TryGetValue(op.Sid, out var subscription)) return;
@@ -109,7 +109,7 @@ public sealed partial class NatsConnection
         var delivery = subscription.Delivery!;
         if (delivery.Enqueue(msg, out var schedule, out var report))
         {
-            if (schedule) _toStart.Add(delivery);
+            if (schedule) session.ToStart.Add(delivery);
         }
         else if (report) ReportDropped(subscription);
     }

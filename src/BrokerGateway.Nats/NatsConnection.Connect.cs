@@ -152,7 +152,7 @@ public sealed partial class NatsConnection
     {
         Interlocked.Exchange(ref _session, session);
         _pool.SetCurrent(session.Server);
-        ApplyInfo(session, session.Info);
+        ApplyInfo(session, session.Info, asynchronous: false);
         _writer.Attach(session.Id, session.Info);
         session.WriterTask = RunWriterAsync(session);
         session.ReaderTask = Task.Run(() => RunReaderAsync(session));

@@ -16,10 +16,17 @@ public sealed partial class NatsConnection
     public ValueTask PublishAsync(string subject, ReadOnlyMemory<byte> payload, NatsHeaders? headers = null, string? replyTo = null,
         CancellationToken cancellationToken = default)
     {
-        Subjects.ValidatePublish(subject);
+        // Hot loops publish the same string again and again; strings are immutable, so once valid, always valid.
+        if (!ReferenceEquals(subject, _lastValidSubject))
+        {
+            Subjects.ValidatePublish(subject);
+            _lastValidSubject = subject;
+        }
         if (replyTo is not null) Subjects.ValidatePublish(replyTo, "reply subject");
         return _writer.PublishAsync(subject, replyTo, headers, payload.Span, cancellationToken);
     }
+
+    string? _lastValidSubject;
 
     /// <summary>
     /// Sends PING and waits for PONG: once it completes, the server has processed everything sent before

@@ -19,6 +19,7 @@ public sealed partial class NatsConnection
             while (true)
             {
                 while (reader.TryRead(out var op, out var frame)) Dispatch(session, op, frame);
+                StartDeliveries(session);
                 if (!await reader.FillAsync(session.Token).ConfigureAwait(false))
                 {
                     session.End(new NatsConnectionException($"{session.Server} closed the connection"));
@@ -30,6 +31,19 @@ public sealed partial class NatsConnection
         {
             session.End(ex is NatsException ? ex : new NatsConnectionException($"reading from {session.Server} failed: {ex.Message}", ex));
         }
+        finally
+        {
+            StartDeliveries(session);
+        }
+    }
+
+    /// <summary>Starts the subscriptions that got their first waiting message during this pass over the buffer.</summary>
+    static void StartDeliveries(Session session)
+    {
+        var toStart = session.ToStart;
+        foreach (var delivery in toStart) delivery.Schedule();
+        toStart.Clear();
+        if (toStart.Capacity > 1024) toStart.Capacity = 16;
     }
 
     void Dispatch(Session session, in ServerOp op, ReadOnlySpan<byte> frame)
@@ -37,7 +51,7 @@ public sealed partial class NatsConnection
         switch (op.Kind)
         {
             case ServerOpKind.Msg or ServerOpKind.HMsg:
-                OnMessage(op, frame);
+                OnMessage(session, op, frame);
                 break;
             case ServerOpKind.Ping:
                 _writer.OwePong();
@@ -55,22 +69,23 @@ public sealed partial class NatsConnection
                 else session.End(error);
                 break;
             case ServerOpKind.Info:
-                ApplyInfo(session, NatsServerInfo.Parse(frame.Slice(op.ArgStart, op.ArgLength)));
+                ApplyInfo(session, NatsServerInfo.Parse(frame.Slice(op.ArgStart, op.ArgLength)), asynchronous: true);
                 break;
         }
     }
 
-    void ApplyInfo(Session session, NatsServerInfo info)
+    void ApplyInfo(Session session, NatsServerInfo info, bool asynchronous)
     {
         session.Info = info;
         Volatile.Write(ref _serverInfo, info);
         _writer.UpdateServerInfo(info);
         if (info.ConnectUrls.Count > 0) _pool.Merge(info.ConnectUrls);
         // Lame duck (digest §12): the server will close us soon; move now, while other servers take clients.
-        if (info.LameDuckMode) session.End(new NatsConnectionException($"{session.Server} entered lame duck mode"));
+        // Only for news after the handshake: leaving a server that said so at once would loop with no backoff.
+        if (asynchronous && info.LameDuckMode) session.End(new NatsConnectionException($"{session.Server} entered lame duck mode"));
     }
 
-    void OnMessage(in ServerOp op, ReadOnlySpan<byte> frame)
+    void OnMessage(Session session, in ServerOp op, ReadOnlySpan<byte> frame)
     {
         // Messages for a sid we no longer have were in flight when we unsubscribed.
         if (!_subscriptions.TryGetValue(op.Sid, out var subscription)) return;
@@ -91,7 +106,12 @@ public sealed partial class NatsConnection
             ? subscription.Subject
             : Encoding.UTF8.GetString(subjectBytes);
         var msg = CreateMessage(op, frame, subject);
-        if (!subscription.Delivery!.Enqueue(msg, out var report) && report) ReportDropped(subscription);
+        var delivery = subscription.Delivery!;
+        if (delivery.Enqueue(msg, out var schedule, out var report))
+        {
+            if (schedule) session.ToStart.Add(delivery);
+        }
+        else if (report) ReportDropped(subscription);
     }
 
     NatsMsg CreateMessage(in ServerOp op, ReadOnlySpan<byte> frame, string subject)

@@ -58,7 +58,13 @@ public sealed class NatsSubscription : IAsyncDisposable
 
     /// <summary>Messages received from the server, dropped or not (what UNSUB max counts). Read loop writes it.</summary>
     internal long Received => Volatile.Read(ref _received);
-    internal long CountReceived() => Interlocked.Increment(ref _received);
+    /// <summary>Only the read loop counts, so a plain write suffices; others read through <see cref="Received"/>.</summary>
+    internal long CountReceived()
+    {
+        var received = _received + 1;
+        Volatile.Write(ref _received, received);
+        return received;
+    }
 
     /// <summary>Set when a drain has sent UNSUB; such a subscription is not replayed on reconnect.</summary>
     internal bool Draining

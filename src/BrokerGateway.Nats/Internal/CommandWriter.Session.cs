@@ -89,7 +89,24 @@ sealed partial class CommandWriter
     {
         while (true)
         {
-            await _signal.WaitAsync().ConfigureAwait(false);
+            var signaled = _signal.WaitAsync();
+            if (signaled.IsCompleted)
+            {
+                // More came in while the last send was on the wire: commands are streaming. Give the publishers a
+                // couple of turns to add to the buffer, so the socket (and the server's reader) see few large writes
+                // instead of many small ones. A lone command after a quiet spell is still sent at once.
+                for (var turn = 0; turn < CoalesceTurns; turn++)
+                {
+                    var before = Volatile.Read(ref _pendingLength);
+                    if (before >= CoalesceBytes) break;
+                    await Task.Yield();
+                    if (Volatile.Read(ref _pendingLength) == before) break;
+                }
+            }
+            else
+            {
+                await signaled.ConfigureAwait(false);
+            }
             CommandBuffer batch;
             int pongs;
             TaskCompletionSource? space;
@@ -103,6 +120,7 @@ sealed partial class CommandWriter
                 _spare = null;
                 _pingOffsets.Clear();
                 _signaled = false;
+                Volatile.Write(ref _pendingLength, 0);
                 space = _spaceWaiter;
                 _spaceWaiter = null;
             }

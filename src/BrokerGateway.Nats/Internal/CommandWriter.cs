@@ -13,6 +13,9 @@ sealed partial class CommandWriter(NatsOptions options, ConcurrentDictionary<lon
 {
     enum Mode { NotStarted, Attached, Buffering, Closed }
 
+    /// <summary>While streaming, the writer waits for this much before sending (at most <see cref="CoalesceTurns"/> yields).</summary>
+    const int CoalesceBytes = 32 * 1024;
+    const int CoalesceTurns = 4;
     /// <summary>Buffers grown past this go back to the pool after a send.</summary>
     const int KeepBufferBytes = 256 * 1024;
     static readonly byte[] PongBatch = [.. Enumerable.Repeat(ProtocolWriter.Pong.ToArray(), 16).SelectMany(b => b)];
@@ -33,6 +36,8 @@ sealed partial class CommandWriter(NatsOptions options, ConcurrentDictionary<lon
     long _maxPayload = 1024 * 1024;
     bool _headers = true;
     Exception? _closeReason;
+    /// <summary>Copy of the pending length the writer loop may read without the lock (a hint for coalescing).</summary>
+    int _pendingLength;
 
     public bool IsAttached { get { lock (_lock) return _mode == Mode.Attached; } }
 
@@ -207,6 +212,7 @@ sealed partial class CommandWriter(NatsOptions options, ConcurrentDictionary<lon
 
     bool MarkSignaled()
     {
+        Volatile.Write(ref _pendingLength, _pending.Length);
         if (_signaled) return false;
         _signaled = true;
         return true;

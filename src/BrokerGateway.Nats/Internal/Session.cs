@@ -22,6 +22,8 @@ sealed class Session(ServerAddress server, INatsTransport transport, ProtocolRea
     public Task ReaderTask { get; set; } = Task.CompletedTask;
     public Task WriterTask { get; set; } = Task.CompletedTask;
     public Task PingTask { get; set; } = Task.CompletedTask;
+    /// <summary>Read loop only: subscriptions to start once the current receive buffer is parsed.</summary>
+    public List<SubscriptionDelivery> ToStart { get; } = [];
 
     /// <summary>Ends the session (first reason wins): stops its loops and closes the transport.</summary>
     public void End(Exception reason)

@@ -28,10 +28,10 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
     public int Pending { get { lock (_queue) return _queue.Count; } }
 
     /// <summary>Read loop: queue a message. Returns false when it was dropped and a report is due (rate-limited).</summary>
-    public bool Enqueue(NatsMsg msg, out bool reportDrop)
+    public bool Enqueue(NatsMsg msg, out bool schedule, out bool reportDrop)
     {
         reportDrop = false;
-        bool schedule;
+        schedule = false;
         lock (_queue)
         {
             if (_stopped) return true;
@@ -52,9 +52,10 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
             schedule = !_scheduled;
             _scheduled = true;
         }
-        if (schedule) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         return true;
     }
+
+    public void Schedule() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
 
     /// <summary>Stops delivery; queued messages are discarded.</summary>
     public void Stop()

@@ -79,12 +79,20 @@ public sealed class FailureTests : IAsyncLifetime
         Assert.Equal(2, await presence.CountRoomMembersAsync("default", room));
 
         await _servers.Redis.KillAsync();
+        await Eventually.TrueAsync(async () => await ReadyzAsync(cluster[0].PublicPort) == "presence store unreachable", TimeSpan.FromSeconds(15));
         await _servers.Redis.StartAsync();
+        await Eventually.TrueAsync(async () => await ReadyzAsync(cluster[0].PublicPort) == "ready", TimeSpan.FromSeconds(15));
 
         await Eventually.TrueAsync(async () =>
         {
             try { return await presence.CountRoomMembersAsync("default", room) == 2 && await presence.CountUsersAsync("default") == 2; }
             catch (Exception) { return false; }
         }, TimeSpan.FromSeconds(20));
+    }
+
+    static async Task<string> ReadyzAsync(int port)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        return await (await http.GetAsync($"http://127.0.0.1:{port}/readyz")).Content.ReadAsStringAsync();
     }
 }

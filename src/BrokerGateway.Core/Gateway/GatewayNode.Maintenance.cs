@@ -13,7 +13,17 @@ public sealed partial class GatewayNode
     public async Task<int> MaintainPresenceAsync(CancellationToken ct = default)
     {
         var info = new NodeInfo(NodeId, Options.NodeAddress, ConnectionCount, StartedAt);
-        var known = await Presence.RenewLeaseAsync(info, Options.LeaseTtl, ct);
+        bool known;
+        try
+        {
+            known = await Presence.RenewLeaseAsync(info, Options.LeaseTtl, ct);
+        }
+        catch
+        {
+            _lastUpkeepSucceeded = false;
+            throw;
+        }
+        _lastUpkeepSucceeded = true;
         if (!known || _presenceDirty)
         {
             _presenceDirty = false;

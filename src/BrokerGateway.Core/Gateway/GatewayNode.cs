@@ -38,6 +38,13 @@ public sealed partial class GatewayNode : IAsyncDisposable
     public TimeProvider Time { get; }
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
+    /// <summary>
+    /// False from a failed presence write or upkeep until the next successful upkeep round: readiness
+    /// reports it, and the node writes its state back once the store answers.
+    /// </summary>
+    public bool PresenceReachable => !_presenceDirty && _lastUpkeepSucceeded;
+    volatile bool _lastUpkeepSucceeded = true;
+
     /// <summary>True from the start of a drain: the node takes no new connections.</summary>
     public bool IsDraining { get; private set; }
 

@@ -4,7 +4,7 @@ namespace BrokerGateway.Server.Operations;
 
 /// <summary>
 /// <c>/healthz</c>: the process answers. <c>/readyz</c>: it should get new clients: the broker link is up
-/// and the node is not draining (a load balancer takes it out of rotation otherwise).
+/// and the presence store answer, and the node is not draining (a load balancer takes it out of rotation otherwise).
 /// </summary>
 public static class Health
 {
@@ -16,7 +16,10 @@ public static class Health
     public static Task ReadyAsync(HttpContext http)
     {
         var node = http.RequestServices.GetRequiredService<GatewayNode>();
-        var reason = node.IsDraining ? "draining" : !node.Broker.IsConnected ? "broker unreachable" : null;
+        var reason = node.IsDraining ? "draining"
+            : !node.Broker.IsConnected ? "broker unreachable"
+            : !node.PresenceReachable ? "presence store unreachable"
+            : null;
         if (reason is null) return http.Response.WriteAsync("ready");
         http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         return http.Response.WriteAsync(reason);

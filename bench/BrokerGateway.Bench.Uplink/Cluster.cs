@@ -96,6 +96,9 @@ public sealed class Cluster : IAsyncDisposable
         _ = Redis.KillAsync();
     }
 
+    /// <summary>Set once the run succeeded: the replicas' logs are then removed with the cluster.</summary>
+    public bool DeleteLogs { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         Replica[] replicas;
@@ -103,5 +106,10 @@ public sealed class Cluster : IAsyncDisposable
         foreach (var r in replicas) await r.DisposeAsync();
         await Redis.DisposeAsync();
         await Nats.DisposeAsync();
+        if (DeleteLogs)
+        {
+            try { Directory.Delete(LogDir, recursive: true); }
+            catch (IOException) { }
+        }
     }
 }

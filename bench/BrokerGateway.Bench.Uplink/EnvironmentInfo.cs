@@ -16,7 +16,7 @@ public static class EnvironmentInfo
         (".NET", RuntimeInformation.FrameworkDescription),
         ("nats-server", Run(Servers.NatsServerBinary, "--version")),
         ("redis-server", Run(Servers.RedisServerBinary, "--version")),
-        ("gateway commit", Run("git", "rev-parse", "--short", "HEAD")),
+        ("commit", Run("git", "rev-parse", "--short", "HEAD")),
     ];
 
     /// <summary>The 1-minute load average: other work on the machine shows up here and in round-to-round spread.</summary>

@@ -78,8 +78,10 @@ public static class ResultsWriter
         Delivery("limit", r.LimitDelivery);
 
         sb.AppendLine();
-        sb.AppendLine("CPU per 1,000 messages received, in milliseconds, over the measured windows (from `/proc/<pid>/stat`), and");
-        sb.AppendLine("how busy the machine's cores were in them (all processes of the run, of the cores there are):");
+        sb.AppendLine("CPU time per message received, in microseconds, over the measured windows (user + system, from");
+        sb.AppendLine("`/proc/<pid>/stat`), and how busy the machine's cores were in them with this run's processes (the rest of the");
+        sb.AppendLine("machine's load, see the load average, takes the remainder). On loopback the kernel charges much of the");
+        sb.AppendLine("receiving side's TCP work to the sending process.");
         sb.AppendLine();
         Cpu(sb, gateway.Select(s => (s.CpuSeconds, s.Messages, s.WindowSeconds)).ToList(), limit.Select(s => (s.CpuSeconds, s.Messages, s.WindowSeconds)).ToList());
 
@@ -134,7 +136,7 @@ public static class ResultsWriter
         if (concurrent.Count > 0)
         {
             sb.AppendLine();
-            sb.AppendLine(Ci, $"CPU per 1,000 calls with {o.RpcInFlight} in flight, in milliseconds, and how busy the cores were:");
+            sb.AppendLine(Ci, $"CPU time per call with {o.RpcInFlight} in flight, in microseconds, and how busy the cores were:");
             sb.AppendLine();
             Cpu(sb, concurrent.Where(x => x.Side == Side.Gateway).Select(x => (x.CpuSeconds, x.Calls, x.Calls / x.PerSecond)).ToList(),
                 concurrent.Where(x => x.Side == Side.Limit).Select(x => (x.CpuSeconds, x.Calls, x.Calls / x.PerSecond)).ToList());
@@ -145,17 +147,18 @@ public static class ResultsWriter
         List<(IReadOnlyDictionary<string, double> Cpu, long Count, double Seconds)> limit)
     {
         var names = gateway.Concat(limit).SelectMany(x => x.Cpu.Keys).Distinct().ToList();
-        sb.AppendLine("| process | gateway path | limit |");
+        sb.AppendLine("| process | gateway path, µs | limit, µs |");
         sb.AppendLine("|---|---:|---:|");
-        foreach (var name in names) sb.AppendLine(Ci, $"| {name} | {PerThousand(gateway, name)} | {PerThousand(limit, name)} |");
-        sb.AppendLine(Ci, $"| **all** | {PerThousand(gateway, null)} | {PerThousand(limit, null)} |");
+        foreach (var name in names) sb.AppendLine(Ci, $"| {name} | {PerItem(gateway, name)} | {PerItem(limit, name)} |");
+        sb.AppendLine(Ci, $"| **all** | {PerItem(gateway, null)} | {PerItem(limit, null)} |");
         sb.AppendLine(Ci, $"| cores busy | {Busy(gateway)} | {Busy(limit)} |");
 
-        static string PerThousand(List<(IReadOnlyDictionary<string, double> Cpu, long Count, double Seconds)> rounds, string? name)
+        // CPU seconds per item, in microseconds.
+        static string PerItem(List<(IReadOnlyDictionary<string, double> Cpu, long Count, double Seconds)> rounds, string? name)
         {
             var cpu = rounds.Sum(r => name is null ? r.Cpu.Values.Where(v => !double.IsNaN(v)).Sum() : r.Cpu.GetValueOrDefault(name, double.NaN));
             var count = rounds.Sum(r => r.Count);
-            return count == 0 || double.IsNaN(cpu) ? "n/a" : (cpu * 1000 / count * 1000).ToString("0.00", Ci);
+            return count == 0 || double.IsNaN(cpu) ? "n/a" : (cpu * 1_000_000 / count).ToString("0.00", Ci);
         }
 
         static string Busy(List<(IReadOnlyDictionary<string, double> Cpu, long Count, double Seconds)> rounds)

@@ -54,6 +54,8 @@ public sealed class UplinkRun(BenchOptions options, BenchReport report, Action<s
             await MeasureSendsAsync(cluster, clients, workers, publishers, ct);
             await MeasureRpcAsync(cluster, clients, workers, publishers, ct);
             report.ClientFailures.AddRange(clients.Where(c => c?.Closed is not null).Select(c => $"client {c.Index} (replica {c.Replica}): {c.Closed}"));
+            // The replicas' logs are kept for a look only when something went wrong.
+            cluster.DeleteLogs = report.ClientFailures.Count == 0 && cluster.Replicas.All(r => !r.HasExited);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BrokerGateway.Core.Broker;
 using BrokerGateway.Nats;
 
@@ -99,9 +100,18 @@ public sealed class NatsBroker : IBroker
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
-    static NatsHeaders? ToNats(MessageHeaders? headers)
+    // Frozen headers are shared by many messages (every uplink event carries the same): converted once.
+    readonly ConditionalWeakTable<MessageHeaders, NatsHeaders> _frozen = new();
+
+    NatsHeaders? ToNats(MessageHeaders? headers)
     {
         if (headers is null || headers.Count == 0) return null;
+        if (headers.IsFrozen) return _frozen.GetValue(headers, Convert);
+        return Convert(headers);
+    }
+
+    static NatsHeaders Convert(MessageHeaders headers)
+    {
         var nats = new NatsHeaders();
         foreach (var (key, value) in headers) nats.Add(key, value);
         return nats;

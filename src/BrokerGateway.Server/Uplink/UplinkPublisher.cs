@@ -40,7 +40,7 @@ public sealed class UplinkPublisher
     {
         _node = node;
         _format = format;
-        _headers = new MessageHeaders().Add(ContentTypeHeader, format == EventFormat.Json ? "application/json" : "application/protobuf");
+        _headers = new MessageHeaders().Add(ContentTypeHeader, format == EventFormat.Json ? "application/json" : "application/protobuf").Freeze();
         node.ConnectionOpened += c => Fire(c, "open", e => e.Open = new Opened
         {
             RemoteAddress = c.RemoteAddress ?? "",
@@ -67,7 +67,8 @@ public sealed class UplinkPublisher
     /// </summary>
     public async Task<bool> SendAsync(ClientConnection connection, string @event, ReadOnlyMemory<byte> data, string contentType, bool checkListeners)
     {
-        var message = new ClientMessage { Event = @event, Data = ByteString.CopyFrom(data.Span), ContentType = contentType };
+        // The payload is the session's own copy of what the client sent: wrapped, not copied again.
+        var message = new ClientMessage { Event = @event, Data = UnsafeByteOperations.UnsafeWrap(data), ContentType = contentType };
         var subject = _node.Subjects.Events(connection.Nsp, "message");
         try
         {

@@ -48,24 +48,24 @@ public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, Clie
                 break;
             case "join":
                 await node.JoinAsync(connection, Required(f.Room, "room"), byClient: true);
-                Reply(f, NativeReplies.Ok(f.Id));
+                ReplyOk(f);
                 break;
             case "leave":
                 await node.LeaveAsync(connection, Required(f.Room, "room"));
-                Reply(f, NativeReplies.Ok(f.Id));
+                ReplyOk(f);
                 break;
             case "subscribe":
                 foreach (var topic in RequiredTopics(f)) await node.SubscribeAsync(connection, topic, byClient: true);
-                Reply(f, NativeReplies.Ok(f.Id));
+                ReplyOk(f);
                 break;
             case "unsubscribe":
                 foreach (var topic in RequiredTopics(f)) await node.UnsubscribeAsync(connection, topic);
-                Reply(f, NativeReplies.Ok(f.Id));
+                ReplyOk(f);
                 break;
             case "publish":
                 var (bytes, contentType) = f.Payload();
                 await node.PublishFromClientAsync(connection, Required(f.Room, "room"), bytes, f.Event, contentType);
-                Reply(f, NativeReplies.Ok(f.Id));
+                ReplyOk(f);
                 break;
             case "presence":
                 await PresenceAsync(f);
@@ -78,7 +78,7 @@ public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, Clie
                 // With an id the client wants to know it reached a worker: one round trip tells.
                 if (!await uplink.SendAsync(connection, f.Event ?? "message", sent, sentType, checkListeners: f.Id is not null))
                     throw new GatewayException(ErrorCodes.NoResponders, "no worker listens for client messages in this namespace");
-                Reply(f, NativeReplies.Ok(f.Id));
+                ReplyOk(f);
                 break;
             case "auth":
                 throw new GatewayException(ErrorCodes.BadRequest, "already authenticated");
@@ -116,27 +116,35 @@ public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, Clie
             Interlocked.Decrement(ref _rpcInFlight);
             throw new GatewayException(ErrorCodes.LimitExceeded, $"at most {limits.RpcInFlight} RPCs in flight");
         }
-        _ = Task.Run(async () =>
+        _ = RunRpcAsync(f, method);
+    }
+
+    async Task RunRpcAsync(ClientFrame f, string method)
+    {
+        try
         {
-            try
-            {
-                var reply = await node.RequestFromClientAsync(connection, method, f.Payload().Bytes, limits.RpcTimeout);
-                Reply(f, NativeReplies.OkPayload(f.Id, reply.Data));
-            }
-            catch (GatewayException e)
-            {
-                Reply(f, NativeReplies.Error(f.Id, e.Code, e.Message));
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _rpcInFlight);
-            }
-        });
+            var reply = await node.RequestFromClientAsync(connection, method, f.Payload().Bytes, limits.RpcTimeout);
+            Reply(f, NativeReplies.OkPayload(f.Id, reply.Data));
+        }
+        catch (GatewayException e)
+        {
+            Reply(f, NativeReplies.Error(f.Id, e.Code, e.Message));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _rpcInFlight);
+        }
     }
 
     void Reply(ClientFrame f, OutboundFrame frame)
     {
         if (f.Id is not null) connection.TrySend(frame);
+    }
+
+    /// <summary>A frame without an id wants no answer: nothing is encoded for it.</summary>
+    void ReplyOk(ClientFrame f)
+    {
+        if (f.Id is not null) connection.TrySend(NativeReplies.Ok(f.Id));
     }
 
     static string Required(string? value, string name) =>

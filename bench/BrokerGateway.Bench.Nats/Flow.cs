@@ -2,8 +2,11 @@ using System.Diagnostics;
 
 namespace BrokerGateway.Bench.Nats;
 
-/// <summary>Result of one publish → subscribe round: seconds until the last message arrived, and how many did.</summary>
-readonly record struct Delivery(double Seconds, long Received);
+/// <summary>
+/// Result of one publish → subscribe round: seconds until the last message arrived, how many did, and the bytes
+/// the process allocated meanwhile (publisher and subscriber together).
+/// </summary>
+readonly record struct Delivery(double Seconds, long Received, long AllocatedBytes = 0);
 
 static class Flow
 {

@@ -39,6 +39,7 @@ sealed class OurClient : IBenchClient
             return ValueTask.CompletedTask;
         });
         await subscriber.FlushAsync();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         var flowing = true;
         for (var i = 0; i < count; i++)
@@ -49,7 +50,8 @@ sealed class OurClient : IBenchClient
             if (!pending.IsCompletedSuccessfully) await pending;
         }
         await publisher.FlushAsync();
-        return await Flow.CompleteAsync(done.Task, () => Volatile.Read(ref received), clock);
+        var delivery = await Flow.CompleteAsync(done.Task, () => Volatile.Read(ref received), clock);
+        return delivery with { AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - allocated };
     }
 
     public async Task<double[]> RequestReplyAsync(string url, string subject, byte[] payload, int count)

@@ -50,6 +50,7 @@ foreach (var size in payloadSizes)
             var pubSubRate = delivery.Received / delivery.Seconds;
             results.Add("publish → subscribe", "msgs/s", size, client.Name, pubSubRate);
             results.AddLost(size, client.Name, messages - delivery.Received);
+            results.Add("publish → subscribe allocated per message", "B", size, client.Name, (double)delivery.AllocatedBytes / Math.Max(1, delivery.Received));
             var latencies = await client.RequestReplyAsync(server.Url, subject + ".rr", payload, requests);
             Array.Sort(latencies);
             results.Add("request/reply p50", "µs", size, client.Name, latencies[latencies.Length / 2]);

@@ -53,7 +53,7 @@ sealed class Results
             var t = Median(group.Where(r => r.Client == theirs).Select(r => r.Value));
             var limit = Median(group.Where(r => r.Client == ceiling).Select(r => r.Value));
             var format = group.Key.Unit == "µs" ? "N1" : "N0";
-            var note = group.Key.Unit == "µs" ? " (lower is better)" : "";
+            var note = group.Key.Unit is "µs" or "B" ? " (lower is better)" : "";
             sb.AppendLine(c, $"| {group.Key.Measure} ({group.Key.Unit}) | {Size(group.Key.Size)} | {o.ToString(format, c)} | {t.ToString(format, c)} | {(o / t).ToString("N2", c)}×{note} | {(double.IsNaN(limit) ? "—" : limit.ToString(format, c))} |");
         }
         sb.AppendLine();

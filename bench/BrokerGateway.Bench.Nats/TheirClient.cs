@@ -34,6 +34,7 @@ sealed class TheirClient : IBenchClient
         // As ours: room for every message, so neither side drops.
         subscription.SetPendingLimits(count, 1L << 31);
         subscriber.Flush();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         var flowing = true;
         for (var i = 0; i < count; i++)
@@ -44,6 +45,7 @@ sealed class TheirClient : IBenchClient
         }
         publisher.Flush();
         var delivery = await Flow.CompleteAsync(done.Task, () => Volatile.Read(ref received), clock);
+        delivery = delivery with { AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - allocated };
         publisher.Close();
         subscriber.Close();
         return delivery;

@@ -1,5 +1,6 @@
 using System.Net;
 using BrokerGateway.Core.Gateway;
+using BrokerGateway.Server.Api;
 using BrokerGateway.Server.Auth;
 using BrokerGateway.Server.Operations;
 using BrokerGateway.Server.Protocol.Native;
@@ -42,6 +43,7 @@ public static class GatewayHost
         builder.Services.AddSingleton<NativeEndpoint>();
         builder.Services.AddHostedService<PresenceUpkeepService>();
         builder.Services.AddHostedService<DrainService>();
+        builder.Services.AddGatewayApi();
         configure?.Invoke(builder);
 
         var app = builder.Build();

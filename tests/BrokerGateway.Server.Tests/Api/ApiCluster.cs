@@ -8,7 +8,7 @@ namespace BrokerGateway.Server.Tests.Api;
 /// Three replicas on one nats-server and one redis-server, shared by the tests of a class; tests keep
 /// apart by a namespace of their own. A gRPC client per replica.
 /// </summary>
-public sealed class ApiCluster : IAsyncLifetime
+public sealed class ApiCluster : IAsyncLifetime, IAsyncDisposable
 {
     readonly ClusterServers _servers = new();
     readonly List<GrpcClient> _clients = [];
@@ -48,6 +48,8 @@ public sealed class ApiCluster : IAsyncLifetime
         if (Cluster is not null) await Cluster.DisposeAsync();
         await _servers.DisposeAsync();
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 }
 
 /// <summary>Calls with a bounded wait, by method name.</summary>

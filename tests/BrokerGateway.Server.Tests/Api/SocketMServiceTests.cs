@@ -90,6 +90,8 @@ public sealed class SocketMServiceTests(ApiCluster api) : IClassFixture<ApiClust
         Assert.Equal(0u, reply.Errcode);
         Assert.Equal(4056, (int?)(await first.NextAsync("disconnect"))["code"]);
         Assert.Equal(4056, (await second.ClosedAsync()).Code);
+        await first.DisposeAsync(); // answer the close at once, so the replicas forget the sockets without waiting
+        await second.DisposeAsync();
         await Eventually.TrueAsync(async () => !await api[0].Node.Presence.IsUserOnlineAsync(nsp, "1001"));
         Assert.True(await api[0].Node.Presence.IsUserOnlineAsync(nsp, "1002"));
         Assert.Empty(await bystander.PushesAsync());

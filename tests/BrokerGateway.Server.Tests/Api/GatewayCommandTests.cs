@@ -236,4 +236,43 @@ public sealed class GatewayCommandTests(ApiCluster api) : IClassFixture<ApiClust
         Assert.Equal(StatusCode.NotFound, user.StatusCode);
         Assert.Contains("ghost", user.Detail);
     }
+
+    [ClusterFact]
+    public async Task BadArguments_FailWithInvalidArgument_NamingTheField_AndSendNothing()
+    {
+        var nsp = Unique.Name("nsp");
+        await using var client = await Clients.UserAsync(api[0], "a", nsp);
+        var grpc = api.Grpc(1);
+        async Task<string> InvalidAsync(string method, Google.Protobuf.IMessage request)
+        {
+            var e = await Calls.FailsAsync(() => grpc.Gateway(method, request, SendResponse.Parser));
+            Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+            return e.Detail;
+        }
+
+        Assert.Contains("rooms[1]", await InvalidAsync("JoinRooms", new RoomsRequest { Nsp = nsp, Conn = client.Conn, Rooms = { "ok", " padded" } }));
+        Assert.Contains("rooms[0]", await InvalidAsync("JoinRooms", new RoomsRequest { Nsp = nsp, Conn = client.Conn, Rooms = { new string('r', 257) } }));
+        Assert.Contains("conn or uid", await InvalidAsync("JoinRooms", new RoomsRequest { Nsp = nsp, Rooms = { "r" } }));
+        Assert.Contains("topics[0]", await InvalidAsync("TopicSubscribe", new TopicSubscribeRequest { Nsp = nsp, Conn = client.Conn, Topics = { "a\r\nBgw-Op: disconnect" } }));
+        Assert.Contains("close.code", await InvalidAsync("ForceOffline", new ForceOfflineRequest { Conns = { client.Conn }, Close = new Close { Code = 1000 } }));
+        Assert.Contains("close.delay_ms", await InvalidAsync("ForceOffline", new ForceOfflineRequest { Conns = { client.Conn }, Close = new Close { DelayMs = 60_001 } }));
+        Assert.Contains("push.content_type", await InvalidAsync("SingleCast", new SingleCastRequest { Conn = client.Conn, Push = new Push { ContentType = "image/png" } }));
+        Assert.Contains("push is missing", await InvalidAsync("Broadcast", new BroadcastRequest { Nsp = nsp }));
+        Assert.Contains("uid is empty", await InvalidAsync("ConnInfoUpdate", new ConnInfoUpdateRequest { Nsp = nsp, Conn = client.Conn, Uid = "" }));
+        Assert.Contains("Nothing to update", await InvalidAsync("ConnInfoUpdate", new ConnInfoUpdateRequest { Nsp = nsp, Conn = client.Conn }));
+        var target = await Calls.FailsAsync(() => grpc.Gateway("Publish", new PublishRequest { Target = new Target(), Push = Text("x") }, PublishResponse.Parser));
+        Assert.Contains("target.kind", target.Detail);
+
+        Assert.DoesNotContain(await client.DrainUntilPongAsync(), f => (string?)f["type"] is "push" or "disconnect");
+        Assert.Empty((await InfoAsync(nsp, client.Conn)).Rooms);
+    }
+
+    [ClusterFact]
+    public async Task APushLargerThanNatsAccepts_IsResourceExhausted()
+    {
+        var error = await Calls.FailsAsync(() => api.Grpc(0).Gateway("SingleCast",
+            new SingleCastRequest { Conn = "c-1", Push = new Push { Data = ByteString.CopyFrom(new byte[2 * 1024 * 1024]) } }, SendResponse.Parser));
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Contains("NATS", error.Detail);
+    }
 }

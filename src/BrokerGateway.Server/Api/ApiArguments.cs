@@ -27,7 +27,7 @@ public sealed class ApiArguments(string defaultNamespace, int maxLookups)
         }
         catch (ArgumentException e)
         {
-            throw ApiErrors.Invalid($"{field}: {e.Message.Split(" (Parameter", 2)[0]}.");
+            throw ApiErrors.Invalid($"{field}: {ApiErrors.Text(e)}.");
         }
         return value;
     }

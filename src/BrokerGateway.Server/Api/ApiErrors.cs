@@ -50,6 +50,10 @@ public static class ApiErrors
             }
         };
 
+    /// <summary>An argument exception's message without the " (Parameter 'x')" the runtime appends.</summary>
+    internal static string Text(ArgumentException e) =>
+        e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+
     /// <summary>True for what a publish throws when NATS is gone (closed, disconnected past its buffer).</summary>
     internal static bool IsBrokerFailure(Exception e) => e is NatsException or ObjectDisposedException && e is not NatsMaxPayloadException;
 
@@ -73,7 +77,7 @@ public static class ApiErrors
             _ => StatusCode.Internal,
         }, g.Message),
         // The stores refuse malformed ids and cursors this way (IPresenceStore contract).
-        ArgumentException a => Invalid(a.Message),
+        ArgumentException a => Invalid(Text(a)),
         _ => null,
     };
 }

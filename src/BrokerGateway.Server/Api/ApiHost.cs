@@ -63,7 +63,9 @@ public sealed class ClusterLinkService(GatewayNode node, ServerSettings settings
 
     public async Task StartAsync(CancellationToken ct)
     {
-        node.RateLimit.Configure(new RateLimitValue(settings.Limits.MessagesPerSecond, settings.Limits.MessagesBurst));
+        // A configuration the limit cannot hold leaves the rate limiters on their own (constructor) values.
+        var configured = new RateLimitValue(settings.Limits.MessagesPerSecond, settings.Limits.MessagesBurst);
+        if (configured.Problem is null) node.RateLimit.Configure(configured);
         _link = await node.StartClusterAsync(ct);
     }
 

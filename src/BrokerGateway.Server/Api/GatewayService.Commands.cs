@@ -178,7 +178,7 @@ public sealed partial class GatewayService
         foreach (var (key, value) in session)
         {
             try { PresenceIds.CheckSessionEntry(key, value); }
-            catch (ArgumentException e) { throw ApiErrors.Invalid($"session: {e.Message.Split(" (Parameter", 2)[0]}."); }
+            catch (ArgumentException e) { throw ApiErrors.Invalid($"session: {ApiErrors.Text(e)}."); }
             values[key] = value;
         }
         return values;
@@ -187,7 +187,7 @@ public sealed partial class GatewayService
     static string SessionKey(string key, string field)
     {
         try { PresenceIds.CheckSessionEntry(key, null); }
-        catch (ArgumentException e) { throw ApiErrors.Invalid($"{field}: {e.Message.Split(" (Parameter", 2)[0]}."); }
+        catch (ArgumentException e) { throw ApiErrors.Invalid($"{field}: {ApiErrors.Text(e)}."); }
         return key;
     }
 

@@ -18,6 +18,8 @@ public sealed partial class GatewayService
         if (room is not null && !node.Options.PolicyFor(nsp).PresenceEvents)
             throw new GrpcException(StatusCode.FailedPrecondition, $"Namespace '{nsp}' announces no room joins and leaves (its policy turns presence events off).");
 
+        if (!node.Broker.IsConnected) throw ApiErrors.Unavailable($"NATS cannot be reached from replica {node.NodeId}, so it cannot watch; retry.");
+
         // The broker's delivery must never wait for a slow watcher: events queue here, bounded.
         var events = Channel.CreateBounded<PresenceEvent>(new BoundedChannelOptions(options.WatchQueueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         var overflowed = false;

@@ -225,6 +225,21 @@ public sealed class GatewayCommandTests(ApiCluster api) : IClassFixture<ApiClust
     }
 
     [ClusterFact]
+    public async Task ForceOfflineGuest_OfNamedConnections_SparesThoseBoundToAUser()
+    {
+        var nsp = Unique.Name("nsp");
+        var (guest, guestConn) = await Clients.GuestAsync(api[2], nsp);
+        await using var _ = guest;
+        await using var user = await Clients.UserAsync(api[0], "u", nsp);
+
+        await api.Grpc(1).Gateway("ForceOfflineGuest", new ForceOfflineGuestRequest { Conns = { guestConn, user.Conn }, Close = new Close { Reason = "log in first" } }, SendResponse.Parser);
+
+        Assert.Equal("log in first", (string?)(await guest.NextAsync("disconnect"))["reason"]);
+        Assert.Equal(4056, (await guest.ClosedAsync()).Code);
+        Assert.DoesNotContain(await user.DrainUntilPongAsync(), f => (string?)f["type"] == "disconnect");
+    }
+
+    [ClusterFact]
     public async Task CommandsNamingSomeoneOffline_FailWithNotFound()
     {
         var nsp = Unique.Name("nsp");

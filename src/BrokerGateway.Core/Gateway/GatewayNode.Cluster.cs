@@ -77,6 +77,15 @@ public sealed partial class GatewayNode
         ConnectionOpened += OnOpenedForWatchers;
         ConnectionClosed += OnClosedForWatchers;
         ConnectionSwept += OnSweptForWatchers;
+        try
+        {
+            // Started means the server has the subscriptions: a scatter sent right after must find this node.
+            await Broker.FlushAsync(ct).WaitAsync(TimeSpan.FromSeconds(5), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The broker is not reachable now; it subscribes again once it is.
+        }
         return link;
     }
 

@@ -18,9 +18,13 @@ public sealed class ApiCluster : IAsyncLifetime, IAsyncDisposable
 
     ApiCluster(Func<ServerSettings, ServerSettings>? adjust) => _adjust = adjust;
 
-    public TestCluster Cluster { get; private set; } = null!;
+    readonly List<ApiReplica> _replicas = [];
+
+    /// <summary>The subject (and key) prefix that keeps this cluster apart on the shared servers.</summary>
+    public string Prefix { get; } = Unique.Name("bgw");
+    public IReadOnlyList<ApiReplica> Replicas => _replicas;
     public ClusterServers Processes => _servers;
-    public TestGateway this[int i] => Cluster[i];
+    public ApiReplica this[int i] => _replicas[i];
 
     /// <summary>A cluster of its own (for tests that change the cluster: limits, outages, drains).</summary>
     public static async Task<ApiCluster> StartAsync(Func<ServerSettings, ServerSettings>? adjust = null)
@@ -34,10 +38,29 @@ public sealed class ApiCluster : IAsyncLifetime, IAsyncDisposable
     {
         await _servers.InitializeAsync();
         if ((BrokerGateway.Testing.Servers.NatsSkipReason ?? BrokerGateway.Testing.Servers.RedisSkipReason) is not null) return;
-        Cluster = await TestCluster.StartAsync(_servers, adjust: _adjust);
-        foreach (var replica in Cluster.Replicas)
+        for (var i = 0; i < 3; i++)
+        {
+            _replicas.Add(await ApiReplica.StartAsync(() =>
+            {
+                var settings = TestGateway.DefaultSettings(_servers.Nats.NatsUrl, _servers.Redis.RedisEndpoint, Prefix);
+                return _adjust?.Invoke(settings) ?? settings;
+            }));
+        }
+        foreach (var replica in _replicas)
             _clients.Add(new GrpcClient(new Uri($"http://127.0.0.1:{replica.GrpcPort}"), replica.Settings.ApiToken));
     }
+
+    /// <summary>
+    /// Waits until every replica's NATS subscriptions reached the server. A replica queues a SUB and goes on
+    /// (it does not wait for the server), so a push sent from another replica right after a join could pass it.
+    /// </summary>
+    public async Task SubscriptionsReachedNatsAsync()
+    {
+        foreach (var replica in _replicas) await replica.Node.Broker.FlushAsync().WaitAsync(Calls.Timeout);
+    }
+
+    /// <summary>A replica as its own process, on this cluster's servers and prefix (see <see cref="ApiReplica.StartProcess"/>).</summary>
+    public System.Diagnostics.Process StartReplicaProcess() => ApiReplica.StartProcess(_servers.Nats.NatsUrl, _servers.Redis.RedisEndpoint, Prefix);
 
     /// <summary>The gRPC client of replica <paramref name="i"/> (with the API token when one is set).</summary>
     public GrpcClient Grpc(int i) => _clients[i];
@@ -45,12 +68,19 @@ public sealed class ApiCluster : IAsyncLifetime, IAsyncDisposable
     public async Task DisposeAsync()
     {
         foreach (var client in _clients) client.Dispose();
-        if (Cluster is not null) await Cluster.DisposeAsync();
+        foreach (var replica in _replicas) await replica.DisposeAsync();
         await _servers.DisposeAsync();
     }
 
     ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 }
+
+/// <summary>
+/// The API test classes run one after another: each starts replicas, servers and many sockets, and run
+/// together they would crowd two cores and the ephemeral port range.
+/// </summary>
+[CollectionDefinition("api")]
+public sealed class ApiCollection;
 
 /// <summary>Calls with a bounded wait, by method name.</summary>
 public static class Calls
@@ -76,15 +106,21 @@ public static class Calls
 /// <summary>Native clients as a test needs them: users by token, guests by the auth frame.</summary>
 public static class Clients
 {
-    public static Task<TestClient> UserAsync(TestGateway replica, string uid, string nsp, string[]? rooms = null, string[]? topics = null) =>
-        TestClient.ConnectAsync(replica.PublicPort, Tokens.Hs256(uid, nsp: nsp, rooms: rooms, topics: topics));
+    /// <summary>A user; its subscriptions have reached NATS when this returns (see <see cref="ApiCluster.SubscriptionsReachedNatsAsync"/>).</summary>
+    public static async Task<TestClient> UserAsync(ApiReplica replica, string uid, string nsp, string[]? rooms = null, string[]? topics = null)
+    {
+        var client = await TestClient.ConnectAsync(replica.PublicPort, Tokens.Hs256(uid, nsp: nsp, rooms: rooms, topics: topics));
+        await replica.Node.Broker.FlushAsync().WaitAsync(Calls.Timeout);
+        return client;
+    }
 
     /// <summary>A guest: no token, an empty auth frame, the namespace from the query.</summary>
-    public static async Task<(TestClient Client, string Conn)> GuestAsync(TestGateway replica, string nsp)
+    public static async Task<(TestClient Client, string Conn)> GuestAsync(ApiReplica replica, string nsp)
     {
         var client = await TestClient.ConnectAsync(replica.PublicPort, query: "&nsp=" + Uri.EscapeDataString(nsp), expectWelcome: false);
         await client.SendAsync(new JsonObject { ["type"] = "auth" });
         var welcome = await client.NextAsync("welcome");
+        await replica.Node.Broker.FlushAsync().WaitAsync(Calls.Timeout);
         return (client, (string)welcome["conn"]!);
     }
 

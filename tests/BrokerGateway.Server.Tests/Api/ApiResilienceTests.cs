@@ -11,6 +11,7 @@ namespace BrokerGateway.Server.Tests.Api;
 /// What changes a cluster: the live rate limit, the API token, health through outages and drains, a dead
 /// replica during a receipt. Each test has a cluster (and servers) of its own.
 /// </summary>
+[Collection("api")]
 public sealed class ApiResilienceTests
 {
     static Push Text(string text) => new() { Data = ByteString.CopyFromUtf8(text) };
@@ -137,7 +138,7 @@ public sealed class ApiResilienceTests
     {
         await using var api = await ApiCluster.StartAsync();
         var before = (await api.Grpc(0).Gateway("ListNodes", new ListNodesRequest(), ListNodesResponse.Parser)).Nodes.Select(n => n.Node_).ToHashSet();
-        using var doomed = api.Cluster.StartReplicaProcess(out _);
+        using var doomed = api.StartReplicaProcess();
         try
         {
             string? dead = null;
@@ -153,7 +154,7 @@ public sealed class ApiResilienceTests
 
             Assert.False(receipt.Complete);
             Assert.Equal([dead!], receipt.Missing);
-            Assert.Equal(api.Cluster.Replicas.Select(r => r.Node.NodeId).Order(StringComparer.Ordinal), receipt.PerNode.Select(n => n.Node));
+            Assert.Equal(api.Replicas.Select(r => r.Node.NodeId).Order(StringComparer.Ordinal), receipt.PerNode.Select(n => n.Node));
         }
         finally
         {

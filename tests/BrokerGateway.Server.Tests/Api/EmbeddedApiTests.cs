@@ -5,14 +5,15 @@ using Google.Protobuf;
 namespace BrokerGateway.Server.Tests.Api;
 
 /// <summary>The API on one replica with no servers: the in-memory broker and presence twins answer.</summary>
+[Collection("api")]
 public sealed class EmbeddedApiTests : IAsyncLifetime
 {
-    TestGateway _gateway = null!;
+    ApiReplica _gateway = null!;
     GrpcClient _grpc = null!;
 
     public async Task InitializeAsync()
     {
-        _gateway = await TestGateway.StartAsync();
+        _gateway = await ApiReplica.StartAsync(() => TestGateway.DefaultSettings());
         _grpc = new GrpcClient(new Uri($"http://127.0.0.1:{_gateway.GrpcPort}"));
     }
 

@@ -5,9 +5,10 @@ using StatusCode = BrokerGateway.Grpc.StatusCode;
 namespace BrokerGateway.Server.Tests.Api;
 
 /// <summary>bgw.v1.Gateway node list and metrics (every replica answers for itself), and presence watches.</summary>
+[Collection("api")]
 public sealed class GatewayClusterTests(ApiCluster api) : IClassFixture<ApiCluster>
 {
-    string[] NodeIds => api.Cluster.Replicas.Select(r => r.Node.NodeId).Order(StringComparer.Ordinal).ToArray();
+    string[] NodeIds => api.Replicas.Select(r => r.Node.NodeId).Order(StringComparer.Ordinal).ToArray();
 
     [ClusterFact]
     public async Task ListNodes_ShowsEveryLiveReplica()
@@ -31,7 +32,7 @@ public sealed class GatewayClusterTests(ApiCluster api) : IClassFixture<ApiClust
         await Eventually.TrueAsync(async () =>
         {
             metrics = await api.Grpc(1).Gateway("Metrics", new MetricsRequest(), MetricsResponse.Parser);
-            return metrics.Nodes.All(n => api.Cluster.Replicas.Single(r => r.Node.NodeId == n.Node).Node.ConnectionCount == n.Connections);
+            return metrics.Nodes.All(n => api.Replicas.Single(r => r.Node.NodeId == n.Node).Node.ConnectionCount == n.Connections);
         });
 
         Assert.True(metrics.Complete);

@@ -5,6 +5,7 @@ using StatusCode = BrokerGateway.Grpc.StatusCode;
 namespace BrokerGateway.Server.Tests.Api;
 
 /// <summary>bgw.v1.Gateway commands: connection info, topics, rooms and forced disconnects, across replicas.</summary>
+[Collection("api")]
 public sealed class GatewayCommandTests(ApiCluster api) : IClassFixture<ApiCluster>
 {
     static Push Text(string text) => new() { Data = ByteString.CopyFromUtf8(text) };
@@ -40,6 +41,7 @@ public sealed class GatewayCommandTests(ApiCluster api) : IClassFixture<ApiClust
         Assert.Equal(new Dictionary<string, string> { ["level"] = "gold", ["lang"] = "fr" }, info.Session);
         Assert.Equal(["kept", "new"], info.Topics);
         // Bound to the user: a push to the user reaches it.
+        await api.SubscriptionsReachedNatsAsync();
         await api.Grpc(0).Gateway("SingleCastByUser", new SingleCastByUserRequest { Nsp = nsp, Uid = "carol", Push = Text("as carol") }, SendResponse.Parser);
         Assert.Equal("as carol", (string?)(await guest.NextAsync("push"))["data"]);
     }
@@ -80,6 +82,7 @@ public sealed class GatewayCommandTests(ApiCluster api) : IClassFixture<ApiClust
         await b.NextAsync("push");
         var members = await grpc.Gateway("CountTopicMembers", new GroupsRequest { Nsp = nsp, Names = { "alerts" } }, CountsResponse.Parser);
         Assert.Equal(2, members.Counts["alerts"]);
+        await api.SubscriptionsReachedNatsAsync();
 
         await grpc.Gateway("TopicPublish", new TopicPublishRequest { Nsp = nsp, Topics = { "alerts" }, Push = Text("alert") }, SendResponse.Parser);
         Assert.Equal("alert", (string?)(await a.NextAsync("push"))["data"]);

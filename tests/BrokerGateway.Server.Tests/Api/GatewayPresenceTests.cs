@@ -7,6 +7,7 @@ namespace BrokerGateway.Server.Tests.Api;
 /// bgw.v1.Gateway presence queries against three replicas: counts exact, lists walked across pages return
 /// every member once, whichever replica is asked.
 /// </summary>
+[Collection("api")]
 public sealed class GatewayPresenceTests(ApiCluster api) : IClassFixture<ApiCluster>, IAsyncLifetime
 {
     readonly string _nsp = Unique.Name("nsp");

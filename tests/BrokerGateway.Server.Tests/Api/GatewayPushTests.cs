@@ -4,6 +4,7 @@ using Google.Protobuf;
 namespace BrokerGateway.Server.Tests.Api;
 
 /// <summary>bgw.v1.Gateway pushes (netsvr Broadcast, Multicast*, SingleCast*, TopicPublish*; Comet Publish with a receipt).</summary>
+[Collection("api")]
 public sealed class GatewayPushTests(ApiCluster api) : IClassFixture<ApiCluster>
 {
     static Push Text(string text, string @event = "") => new() { Data = ByteString.CopyFromUtf8(text), Event = @event };
@@ -40,7 +41,7 @@ public sealed class GatewayPushTests(ApiCluster api) : IClassFixture<ApiCluster>
         Assert.Equal(3, receipt.Sockets);
         Assert.Equal(2, receipt.Nodes);
         Assert.Equal(0, receipt.Refused);
-        Assert.Equal(api.Cluster.Replicas.Select(r => r.Node.NodeId).Order(StringComparer.Ordinal), receipt.PerNode.Select(n => n.Node));
+        Assert.Equal(api.Replicas.Select(r => r.Node.NodeId).Order(StringComparer.Ordinal), receipt.PerNode.Select(n => n.Node));
         Assert.Equal(1, receipt.PerNode.Single(n => n.Node == api[0].Node.NodeId).Sockets);
         Assert.Equal(2, receipt.PerNode.Single(n => n.Node == api[1].Node.NodeId).Sockets);
         Assert.Equal(0, receipt.PerNode.Single(n => n.Node == api[2].Node.NodeId).Sockets);

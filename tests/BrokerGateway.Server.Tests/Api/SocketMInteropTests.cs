@@ -4,6 +4,7 @@ namespace BrokerGateway.Server.Tests.Api;
 /// @grpc/grpc-js, an implementation nobody here wrote, loads the SocketM proto exactly as its users have it
 /// and calls the cluster; native clients on other replicas receive what it sent.
 /// </summary>
+[Collection("api")]
 public sealed class SocketMInteropTests(ApiCluster api) : IClassFixture<ApiCluster>
 {
     [InteropFact]

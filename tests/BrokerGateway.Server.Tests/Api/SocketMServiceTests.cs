@@ -3,6 +3,7 @@ using Api;
 namespace BrokerGateway.Server.Tests.Api;
 
 /// <summary>api.SocketMService against three replicas, clients spread over them.</summary>
+[Collection("api")]
 public sealed class SocketMServiceTests(ApiCluster api) : IClassFixture<ApiCluster>
 {
     static Message Msg(string evt, string meta) => new() { Ver = "1", Meta = meta, Evt = evt, Id = "m-" + evt };

@@ -18,7 +18,8 @@ public static class ApiHost
         services.AddSingleton(new GatewayApiOptions());
         services.AddSingleton(new HealthStatusProvider());
         services.AddHostedService<ClusterLinkService>();
-        services.AddHostedService<ApiHealth>();
+        services.AddSingleton<ApiHealth>();
+        services.AddHostedService(sp => sp.GetRequiredService<ApiHealth>());
         return services;
     }
 
@@ -36,7 +37,9 @@ public static class ApiHost
         var reflection = ServerReflectionService.Create([socketm, gateway, health]);
         var endpoints = new EndpointCollector(app);
         endpoints.MapGrpcServices(new GrpcServerOptions { BearerToken = settings.ApiToken }, socketm, gateway, health, reflection);
-        return endpoints.SingleHandler();
+        var dispatch = endpoints.SingleHandler();
+        var readiness = services.GetRequiredService<ApiHealth>();
+        return http => http.Request.Path.Value == ApiHealth.WatchPath ? readiness.TrackWatchAsync(dispatch, http) : dispatch(http);
     }
 
     /// <summary>
@@ -77,11 +80,23 @@ public sealed class ClusterLinkService(GatewayNode node, ServerSettings settings
 
 /// <summary>
 /// grpc.health.v1 follows readiness (as <c>/readyz</c>): SERVING while the broker link is up and the node
-/// is not draining. It turns NOT_SERVING for good when the host starts stopping, before the drain.
+/// is not draining. It turns NOT_SERVING for good when the host starts stopping, before the drain (the host
+/// runs StoppingAsync in reverse registration order, and this is registered after the drain service).
 /// </summary>
-public sealed class ApiHealth(HealthStatusProvider health, GatewayNode node) : IHostedLifecycleService
+public sealed class ApiHealth(HealthStatusProvider health, GatewayNode node, GatewayApiOptions options) : IHostedLifecycleService
 {
+    public const string WatchPath = "/" + HealthService.Name + "/Watch";
+
     static readonly string[] Services = ["", SocketMService.Name, GatewayService.Name];
+    int _watches;
+
+    /// <summary>Runs a health watch call, counting it while it lasts.</summary>
+    public async Task TrackWatchAsync(RequestDelegate dispatch, HttpContext http)
+    {
+        Interlocked.Increment(ref _watches);
+        try { await dispatch(http); }
+        finally { Interlocked.Decrement(ref _watches); }
+    }
 
     public Task StartingAsync(CancellationToken ct)
     {
@@ -93,10 +108,15 @@ public sealed class ApiHealth(HealthStatusProvider health, GatewayNode node) : I
     public Task StartAsync(CancellationToken ct) => Task.CompletedTask;
     public Task StartedAsync(CancellationToken ct) => Task.CompletedTask;
 
-    public Task StoppingAsync(CancellationToken ct)
+    public async Task StoppingAsync(CancellationToken ct)
     {
         health.EnterTerminalState();
-        return Task.CompletedTask;
+        // Health watches end when the host stops: give their writers time to send NOT_SERVING first.
+        if (Volatile.Read(ref _watches) > 0 && options.HealthWatchGrace > TimeSpan.Zero)
+        {
+            try { await Task.Delay(options.HealthWatchGrace, ct); }
+            catch (OperationCanceledException) { /* the host's shutdown timeout wins */ }
+        }
     }
 
     public Task StopAsync(CancellationToken ct)

@@ -22,6 +22,13 @@ public sealed record GatewayApiOptions
     /// </summary>
     public int MaxGroupWalk { get; init; } = 100_000;
 
+    /// <summary>
+    /// When the replica starts stopping while someone watches its health (a load balancer), it turns
+    /// NOT_SERVING and waits this long before draining, so the watchers hear it before their streams end
+    /// (health watches end when the host stops). Without watchers it does not wait.
+    /// </summary>
+    public TimeSpan HealthWatchGrace { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Events a presence watch may queue for a slow reader before the watch ends RESOURCE_EXHAUSTED.</summary>
     public int WatchQueueLimit { get; init; } = 4096;
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using BrokerGateway.Core.Gateway;
+using BrokerGateway.Server.Api;
 using BrokerGateway.Server.Auth;
 using BrokerGateway.Server.Engine;
 using BrokerGateway.Server.Operations;
@@ -48,6 +49,7 @@ public static class GatewayHost
         builder.Services.AddSingleton<EngineEndpoint>();
         builder.Services.AddHostedService<PresenceUpkeepService>();
         builder.Services.AddHostedService<DrainService>();
+        builder.Services.AddGatewayApi();
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -14,7 +14,7 @@ namespace BrokerGateway.Server.Protocol.Native;
 /// </summary>
 public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, ClientConnection connection, ClientLimits limits)
 {
-    readonly RateLimiter _rate = new(limits.MessagesPerSecond, limits.MessagesBurst);
+    readonly RateLimiter _rate = new(limits.MessagesPerSecond, limits.MessagesBurst, node.RateLimit);
     int _rpcInFlight;
 
     /// <summary>Handles one client message; returns a close code when the client must go.</summary>

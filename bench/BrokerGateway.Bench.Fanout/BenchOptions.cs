@@ -37,8 +37,18 @@ public sealed record BenchOptions
     /// <summary>Pushes of each unloaded run (one at a time, the next once all members have the last). Default 200.</summary>
     public int UnloadedMessages { get; init; } = 200;
 
-    /// <summary>Pushes of the unmeasured warm-up run that lets the JIT reach its final code. Default 1,000.</summary>
+    /// <summary>
+    /// Pushes of each unmeasured warm-up round (a loaded run, then a tenth of it one at a time). Rounds repeat
+    /// until the replicas' JIT (tiered compilation) takes under <see cref="WarmupJitShare"/> of their CPU, at most
+    /// <see cref="WarmupRounds"/> times. Default 1,000.
+    /// </summary>
     public int WarmupMessages { get; init; } = 1000;
+
+    /// <summary>Most warm-up rounds. Default 8.</summary>
+    public int WarmupRounds { get; init; } = 8;
+
+    /// <summary>Share of the replicas' CPU spent compiling below which they count as warm. Default 2 %.</summary>
+    public double WarmupJitShare { get; init; } = 0.02;
 
     /// <summary>Clients of the idle-memory measurement on fresh replicas; 0 skips it. Default 10,000.</summary>
     public int IdleClients { get; init; } = 10_000;
@@ -54,6 +64,13 @@ public sealed record BenchOptions
 
     /// <summary>The whole benchmark stops (and kills what it started) after this. Default 5 min 30 s.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(330);
+
+    /// <summary>
+    /// Run the clients' socket completions on the socket engine's threads instead of the thread pool
+    /// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> in the bench process only), so the 3,000 receive
+    /// loops cost less of the CPU the replicas share. Default true; <c>--client-inline-completions false</c> turns it off.
+    /// </summary>
+    public bool ClientInlineCompletions { get; init; } = true;
 
     /// <summary>The replica to run; default the one built beside this benchmark.</summary>
     public string ServerDll { get; init; } = DefaultServerDll();
@@ -84,12 +101,14 @@ public sealed record BenchOptions
                 "--runs" => o with { Runs = Int() },
                 "--unloaded" => o with { UnloadedMessages = Int() },
                 "--warmup" => o with { WarmupMessages = Int() },
+                "--warmup-rounds" => o with { WarmupRounds = Int() },
                 "--idle-clients" => o with { IdleClients = Int() },
                 "--idle-room-size" => o with { IdleRoomSize = Int() },
                 "--connect-concurrency" => o with { ConnectConcurrency = Int() },
                 "--phase-timeout-s" => o with { PhaseTimeout = TimeSpan.FromSeconds(Int()) },
                 "--deadline-s" => o with { Deadline = TimeSpan.FromSeconds(Int()) },
                 "--server-dll" => o with { ServerDll = Value() },
+                "--client-inline-completions" => o with { ClientInlineCompletions = bool.Parse(Value()) },
                 "--replica-env" => AddEnv(o, env, Value()),
                 _ => throw new ArgumentException($"unknown argument {name}; see bench/README.md"),
             };

@@ -4,7 +4,7 @@ namespace BrokerGateway.Bench.Fanout;
 
 /// <summary>
 /// The benchmark's phases, in order: start the cluster; measure memory before and after the loaded shape's
-/// clients connect; a warm-up run; unloaded runs (one push at a time); loaded runs (a window of pushes in
+/// clients connect; warm-up rounds; unloaded runs (one push at a time); loaded runs (a window of pushes in
 /// flight); then idle memory at the larger client count on fresh replicas. Each phase is bounded in time.
 /// </summary>
 public sealed class FanoutBench(BenchOptions options, BenchReport report, Action<string> log)
@@ -15,10 +15,12 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
     Cluster? _cluster;
     ClientFleet? _fleet;
     int? _natsPid, _redisPid;
+    SyscallCounter? _syscalls;
 
     /// <summary>For the signal handler and the watchdog.</summary>
     public void KillNow()
     {
+        _syscalls?.KillNow();
         _fleet?.AbortAll();
         _cluster?.KillNow();
     }
@@ -53,8 +55,7 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
         report.LoadedMemory = new MemoryResult($"{options.Clients} clients in {options.Rooms} rooms (loaded shape, before any push)",
             options.Clients, before, await MeasureMemoryAsync(cluster, ct));
 
-        log($"warm-up: {options.WarmupMessages} pushes, window {options.Window}");
-        report.Warmup = await MeasureAsync("warm-up", cluster, publisher, fleet, options.WarmupMessages, options.Window, ct);
+        await WarmUpAsync(cluster, publisher, fleet, ct);
         for (var run = 1; run <= options.Runs; run++)
         {
             report.Unloaded.Add(await MeasureAsync($"unloaded {run}", cluster, publisher, fleet, options.UnloadedMessages, 1, ct));
@@ -65,10 +66,55 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
             report.Loaded.Add(await MeasureAsync($"loaded {run}", cluster, publisher, fleet, options.Messages, options.Window, ct));
             log($"  {Describe(report.Loaded[^1])}");
         }
+        await CountSyscallsAsync(cluster, publisher, fleet, ct);
         report.UnexpectedCloses += fleet.UnexpectedCloses;
         report.CloseSamples.AddRange(fleet.UnexpectedCloseSamples);
         await fleet.CloseAllAsync();
         _fleet = null;
+    }
+
+    /// <summary>One more loaded run, with the replicas' system calls counted (not in the medians: counting costs a little).</summary>
+    async Task CountSyscallsAsync(Cluster cluster, Publisher publisher, ClientFleet fleet, CancellationToken ct)
+    {
+        var (counter, error) = await SyscallCounter.StartAsync(cluster.Replicas.Select(r => r.Pid), cluster.LogDir);
+        if (counter is null)
+        {
+            report.Notes.Add($"System calls were not counted: {error}.");
+            return;
+        }
+        _syscalls = counter;
+        try
+        {
+            report.SyscallRun = await MeasureAsync("loaded, syscalls counted", cluster, publisher, fleet, options.Messages, options.Window, ct);
+        }
+        finally
+        {
+            report.Syscalls = await counter.StopAsync();
+            _syscalls = null;
+        }
+        log($"  {Describe(report.SyscallRun)}");
+    }
+
+    /// <summary>
+    /// Rounds of pushes, loaded then one at a time (the two runs take different paths through the code),
+    /// until the JIT has tiered up what they use: with tiered PGO the replicas keep compiling for seconds
+    /// after start, longer on a busy machine, and that CPU would otherwise be counted as fan-out.
+    /// </summary>
+    async Task WarmUpAsync(Cluster cluster, Publisher publisher, ClientFleet fleet, CancellationToken ct)
+    {
+        for (var round = 1; round <= options.WarmupRounds; round++)
+        {
+            var loaded = await MeasureAsync($"warm-up {round}", cluster, publisher, fleet, options.WarmupMessages, options.Window, ct);
+            var single = await MeasureAsync($"warm-up {round}, one at a time", cluster, publisher, fleet, Math.Max(1, options.WarmupMessages / 10), 1, ct);
+            report.Warmup.Add(loaded);
+            report.Warmup.Add(single);
+            var cpu = loaded.ReplicaTotal.CpuSeconds + single.ReplicaTotal.CpuSeconds;
+            var jit = loaded.ReplicaThreadCpu[0] + single.ReplicaThreadCpu[0];
+            var share = cpu > 0 ? jit / cpu : 0;
+            log($"warm-up {round}: JIT {jit:F2} s of {cpu:F2} s replica CPU ({share:P0})");
+            if (share < options.WarmupJitShare) return;
+        }
+        report.Notes.Add($"The replicas were still compiling after {options.WarmupRounds} warm-up rounds; the first runs include JIT time (see the thread split).");
     }
 
     async Task IdleMemoryAsync(Cluster cluster, CancellationToken ct)
@@ -120,6 +166,7 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
     {
         var ledger = new DeliveryLedger(publisher.NextSeq, messages, fleet.Rooms, fleet.MembersOfRoom(), fleet.Count, window);
         var metricsBefore = await ServerCountsAsync(cluster, ct);
+        var threadsBefore = cluster.Replicas.Select(r => ThreadCpu.Start(r.Pid)).ToArray();
         var replicasBefore = cluster.Replicas.Select(r => r.Sample()).ToArray();
         var benchBefore = ProcStat.Read(Environment.ProcessId);
         var natsBefore = SampleOrZero(_natsPid);
@@ -132,6 +179,12 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
         var end = completed ? ledger.LastCompletionTimestamp : Stopwatch.GetTimestamp();
 
         var replicasAfter = cluster.Replicas.Select(r => r.Sample()).ToArray();
+        var threadCpu = new double[ThreadCpu.Groups.Length];
+        for (var i = 0; i < threadsBefore.Length; i++)
+        {
+            var groups = threadsBefore[i].Stop(cluster.Replicas[i].Pid);
+            for (var g = 0; g < groups.Length; g++) threadCpu[g] += groups[g];
+        }
         var benchAfter = ProcStat.Read(Environment.ProcessId);
         var natsAfter = SampleOrZero(_natsPid);
         var redisAfter = SampleOrZero(_redisPid);
@@ -157,6 +210,7 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
             Latency = [Stats.Percentile(latencies, 0.50), Stats.Percentile(latencies, 0.90), Stats.Percentile(latencies, 0.99),
                 latencies.Length > 0 ? latencies[^1] : double.NaN],
             ReplicaCpu = replicasAfter.Zip(replicasBefore, (a, b) => a - b).ToArray(),
+            ReplicaThreadCpu = threadCpu,
             BenchCpu = benchAfter - benchBefore,
             NatsCpu = natsAfter - natsBefore,
             RedisCpu = redisAfter - redisBefore,
@@ -188,5 +242,7 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
     static string Describe(RunResult r) =>
         $"{r.Kind}: {r.Received}/{r.Expected} delivered, {r.Duplicates} dup, {r.DeliveriesPerSecond:N0}/s, " +
         $"p50/p90/p99 {r.P50 / 1000:F2}/{r.P90 / 1000:F2}/{r.P99 / 1000:F2} ms, server {r.ServerMicrosPerDelivery:F1} µs/delivery " +
-        $"(user {r.ReplicaTotal.UserSeconds:F2} s, sys {r.ReplicaTotal.SystemSeconds:F2} s), bench {r.BenchMicrosPerDelivery:F1} µs/delivery";
+        $"(user {r.ReplicaTotal.UserSeconds:F2} s, sys {r.ReplicaTotal.SystemSeconds:F2} s; " +
+        string.Join(", ", ThreadCpu.Groups.Select((g, i) => $"{g} {r.ReplicaThreadCpu[i]:F2} s")) +
+        $"), bench {r.BenchMicrosPerDelivery:F1} µs/delivery";
 }

@@ -57,6 +57,32 @@ public static partial class ProcStat
         return new ProcSample((double)utime / ClockTicks, (double)stime / ClockTicks, rss, threads, voluntary, involuntary);
     }
 
+    /// <summary>
+    /// CPU seconds of each live thread of <paramref name="pid"/> by thread id, with the thread's name (comm,
+    /// which .NET sets: ".NET Tiered Com", ".NET Server GC", ".NET TP Worker", ".NET Sockets" …).
+    /// </summary>
+    public static Dictionary<int, (string Name, double CpuSeconds)> ReadThreads(int pid)
+    {
+        var threads = new Dictionary<int, (string, double)>();
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var open = stat.IndexOf('(');
+                var close = stat.LastIndexOf(')');
+                var fields = stat[(close + 2)..].Split(' ');
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = (stat[(open + 1)..close], (double)ticks / ClockTicks);
+            }
+            catch (Exception e) when (e is IOException or FormatException)
+            {
+                // The thread ended while we looked.
+            }
+        }
+        return threads;
+    }
+
     /// <summary>The process running <paramref name="binary"/> with <paramref name="port"/> among its arguments, or null.</summary>
     public static int? FindPid(string binary, int port)
     {

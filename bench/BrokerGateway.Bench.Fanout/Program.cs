@@ -15,6 +15,9 @@ catch (Exception e) when (e is ArgumentException or FormatException)
     return 2;
 }
 
+// Read once, when the first socket is made: so before anything here opens one. Children do not inherit it (Replica).
+if (options.ClientInlineCompletions) Environment.SetEnvironmentVariable(InlineCompletions.Variable, "1");
+
 var clock = Stopwatch.StartNew();
 void Log(string line) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {line}");
 
@@ -76,8 +79,8 @@ catch (Exception e)
 }
 report.Duration = clock.Elapsed;
 
-var measured = report.Unloaded.Concat(report.Loaded).ToList();
-if (measured.Any(r => r.Lost != 0 || r.Duplicates != 0 || r.Misrouted != 0)) exitCode = 1;
+report.Environment["load average (1 min) at end"] = ProcStat.LoadAverage();
+if (report.AllRuns.Any(r => r.Lost != 0 || r.Duplicates != 0 || r.Misrouted != 0)) exitCode = 1;
 var directory = Path.GetDirectoryName(Path.GetFullPath(options.Results));
 if (directory is not null) Directory.CreateDirectory(directory);
 await File.WriteAllTextAsync(options.Results, ResultsWriter.Render(report));

@@ -55,6 +55,8 @@ public sealed class Replica : IAsyncDisposable
             ["BGW_ALLOW_GUESTS"] = "true",
             ["BGW_NODE_ID"] = $"bench{index}",
         };
+        // The bench's own socket setting is not the replica's: it runs as configured, unless asked otherwise.
+        info.Environment.Remove(InlineCompletions.Variable);
         foreach (var (k, v) in extraEnvironment) env[k] = v;
         foreach (var (k, v) in env) info.Environment[k] = v;
 

@@ -16,6 +16,8 @@ public sealed record RunResult
     /// <summary>Latency percentiles in microseconds: p50, p90, p99, max.</summary>
     public required double[] Latency { get; init; }
     public required ProcSample[] ReplicaCpu { get; init; }
+    /// <summary>The replicas' CPU seconds summed by thread group (<see cref="ThreadCpu.Groups"/>).</summary>
+    public required double[] ReplicaThreadCpu { get; init; }
     public required ProcSample BenchCpu { get; init; }
     public required ProcSample NatsCpu { get; init; }
     public required ProcSample RedisCpu { get; init; }
@@ -55,11 +57,17 @@ public sealed record BenchReport
     public required Dictionary<string, string> Environment { get; init; }
     public List<RunResult> Unloaded { get; } = [];
     public List<RunResult> Loaded { get; } = [];
-    public RunResult? Warmup { get; set; }
+    public List<RunResult> Warmup { get; } = [];
+    /// <summary>The extra loaded run during which the replicas' system calls were counted, and the counts.</summary>
+    public RunResult? SyscallRun { get; set; }
+    public Dictionary<string, long>? Syscalls { get; set; }
     public MemoryResult? LoadedMemory { get; set; }
     public MemoryResult? IdleMemory { get; set; }
     public int UnexpectedCloses { get; set; }
     public List<string> CloseSamples { get; } = [];
     public List<string> Notes { get; } = [];
     public TimeSpan Duration { get; set; }
+
+    /// <summary>Every run in the order they ran, warm-up included: none of them may lose a delivery.</summary>
+    public IEnumerable<RunResult> AllRuns => Warmup.Concat(Unloaded).Concat(Loaded).Concat(new[] { SyscallRun }.OfType<RunResult>());
 }

@@ -47,7 +47,7 @@ public static class ResultsWriter
         var cpu = Median(r.Loaded, x => x.ServerMicrosPerDelivery);
         var up50 = Median(r.Unloaded, x => x.P50) / 1000;
         var up99 = Median(r.Unloaded, x => x.P99) / 1000;
-        var all = r.Unloaded.Concat(r.Loaded).ToList();
+        var all = r.AllRuns.ToList();
         var lost = all.Sum(x => x.Lost);
         var dup = all.Sum(x => x.Duplicates + x.Misrouted);
         Row(s, "deliveries per second, loaded", Inv($"{dps:N0}"), "≥ 140,000", dps >= 140_000);
@@ -56,7 +56,7 @@ public static class ResultsWriter
             Inv($"{Median(r.Loaded, x => x.P50) / 1000:F2} / {Median(r.Loaded, x => x.P90) / 1000:F2} / {Median(r.Loaded, x => x.P99) / 1000:F2} ms"), "—", null);
         Row(s, "publish-to-receive latency, unloaded p50", Inv($"{up50:F2} ms"), "≤ 1 ms", up50 <= 1);
         Row(s, "publish-to-receive latency, unloaded p99", Inv($"{up99:F2} ms"), "≤ 3.5 ms", up99 <= 3.5);
-        Row(s, "lost / duplicate deliveries, all measured runs", Inv($"{lost} / {dup}"), "0 / 0", lost == 0 && dup == 0);
+        Row(s, Inv($"lost / duplicate deliveries, all {all.Count} runs ({all.Sum(x => x.Expected):N0} deliveries)"), Inv($"{lost} / {dup}"), "0 / 0", lost == 0 && dup == 0);
         if (r.IdleMemory is { } idle)
         {
             Row(s, Inv($"GC heap per idle connection at {idle.Clients:N0}"), Inv($"{idle.HeapPerConnection / Kib:F2} KiB"), "≤ 6 KiB", idle.HeapPerConnection <= 6 * Kib);
@@ -97,7 +97,7 @@ public static class ResultsWriter
         s.AppendLine();
         s.AppendLine("| run | pushes | window | delivered / expected | lost | dup | elapsed s | deliveries/s | p50 | p90 | p99 | max | replicas CPU s (user + sys) | replicas µs/delivery | bench µs/delivery | nats-server CPU s | redis CPU s | TCP segments per delivery | replica counted |");
         s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var x in new[] { r.Warmup }.OfType<RunResult>().Concat(r.Unloaded).Concat(r.Loaded))
+        foreach (var x in r.AllRuns)
         {
             var t = x.ReplicaTotal;
             s.AppendLine(Inv($"| {x.Kind}{(x.Completed ? "" : " (timed out)")} | {x.Messages:N0} | {x.Window} | {x.Received:N0} / {x.Expected:N0} | {x.Lost} | {x.Duplicates + x.Misrouted} | ") +
@@ -114,7 +114,9 @@ public static class ResultsWriter
     static void CpuSplit(StringBuilder s, BenchReport r)
     {
         if (r.Loaded.Count == 0) return;
-        s.AppendLine("## Where the replicas' CPU goes (loaded runs)");
+        s.AppendLine("## Where the replicas' CPU goes");
+        s.AppendLine();
+        s.AppendLine("User and kernel time per replica (loaded runs), from /proc/<pid>/stat:");
         s.AppendLine();
         s.AppendLine("| run | replica | user s | kernel s | kernel share | µs per delivery | context switches per delivery (voluntary + involuntary) |");
         s.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
@@ -128,10 +130,31 @@ public static class ResultsWriter
                     Inv($"{(c.VoluntarySwitches + c.InvoluntarySwitches) / perReplica:F3} ({c.VoluntarySwitches:N0} + {c.InvoluntarySwitches:N0}) |"));
             }
         }
+        s.AppendLine();
+        s.AppendLine("By thread, summed over the replicas (µs per delivery; from /proc/<pid>/task/<tid>/stat and the names .NET gives its threads: " +
+            "\".NET Tiered Com\" is the JIT's tier-up worker, \".NET TP Worker\" the thread pool that runs the fan-out, the WebSocket sends and Kestrel's socket writes, " +
+            "\".NET Sockets\" the epoll loop):");
+        s.AppendLine();
+        s.AppendLine("| run | " + string.Join(" | ", ThreadCpu.Groups) + " | all |");
+        s.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", ThreadCpu.Groups.Length + 1)));
+        foreach (var x in r.Unloaded.Concat(r.Loaded))
+        {
+            var per = x.Received > 0 ? 1e6 / x.Received : 0;
+            s.AppendLine($"| {x.Kind} | " + string.Join(" | ", x.ReplicaThreadCpu.Select(v => Inv($"{v * per:F2}"))) + Inv($" | {x.ReplicaTotal.CpuSeconds * per:F2} |"));
+        }
+        s.AppendLine();
         var kernel = Median(r.Loaded, x => Share(x.ReplicaTotal));
+        s.AppendLine(Inv($"Median kernel share of the replicas' CPU in the loaded runs: {kernel:P0}."));
         s.AppendLine();
-        s.AppendLine(Inv($"Median kernel share of the replicas' CPU: {kernel:P0}. Kernel time is mostly the socket writes (one `send` per frame per socket) and epoll; user time is the managed fan-out, WebSocket framing and Kestrel's pipes."));
-        s.AppendLine();
+        if (r.Syscalls is { Count: > 0 } calls && r.SyscallRun is { Received: > 0 } run)
+        {
+            s.AppendLine(Inv($"System calls of the replicas during one more loaded run (\"{run.Kind}\", {run.Received:N0} deliveries; `perf stat` on the syscall tracepoints), per delivery:"));
+            s.AppendLine();
+            s.AppendLine("| " + string.Join(" | ", SyscallCounter.Calls) + " |");
+            s.AppendLine("|" + string.Concat(Enumerable.Repeat("---:|", SyscallCounter.Calls.Length)));
+            s.AppendLine("| " + string.Join(" | ", SyscallCounter.Calls.Select(c => Inv($"{calls.GetValueOrDefault(c) / (double)run.Received:F3}"))) + " |");
+            s.AppendLine();
+        }
     }
 
     static void Memory(StringBuilder s, BenchReport r)
@@ -169,7 +192,8 @@ public static class ResultsWriter
         s.AppendLine("- Each payload is JSON `{\"s\":seq,\"t\":sent,\"p\":\"xx…\"}` (the gateway embeds it as the push's `data` as it is); `sent` is `Stopwatch.GetTimestamp()` (CLOCK_MONOTONIC) at publish, and latency is taken when the client's frame is complete: NATS publish → nats-server → replica → WebSocket → client.");
         s.AppendLine("- Loaded: the publisher keeps up to the window of pushes in flight; deliveries/s = deliveries / (first publish → last delivery). Unloaded: one push at a time, the next once all members have the last.");
         s.AppendLine("- Every client records which pushes it saw, so lost (never arrived), duplicate (arrived twice) and misrouted (arrived at a client not in the room) deliveries are counted exactly.");
-        s.AppendLine("- A warm-up run (not counted) comes first, so the replicas run their final JIT code.");
+        s.AppendLine("- Warm-up rounds (not counted; in the run table) come first: a loaded run and a tenth of it one at a time, repeated until the replicas' tiered-compilation thread takes under " +
+            Inv($"{r.Options.WarmupJitShare:P0} of their CPU (at most {r.Options.WarmupRounds} rounds), so the measured runs execute the JIT's final code."));
         s.AppendLine("- Memory: a few clients connect and leave first (first-use costs out of the baseline); then a full blocking GC is induced in each replica through the runtime's diagnostics socket (an EventPipe session enabling the runtime provider's GCHeapCollect keyword, as dotnet-gcdump does), and RSS (/proc VmRSS) and `dotnet_gc_heap_bytes` from `/metrics` are read; the same after the clients have connected and the presence frames their joins cause have been delivered.");
         s.AppendLine("- The machine's cores are shared by the replicas, nats-server, redis-server and the bench's own clients (their CPU is in the tables); other work on the machine shows as the load average above.");
         foreach (var note in r.Notes) s.AppendLine($"- {note}");

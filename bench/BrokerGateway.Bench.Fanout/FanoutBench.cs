@@ -52,7 +52,7 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
         await fleet.ConnectAsync(options.Clients, cluster.Replicas, cluster.Tokens, options.ConnectConcurrency, ct);
         log($"  connected in {Stopwatch.GetElapsedTime(connectStart).TotalSeconds:F1} s; waiting for presence frames to settle");
         await fleet.WaitForQuietAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), ct);
-        report.LoadedMemory = new MemoryResult($"{options.Clients} clients in {options.Rooms} rooms (loaded shape, before any push)",
+        report.LoadedMemory = new MemoryResult($"{options.Clients:N0} clients in {options.Rooms} rooms (loaded shape, before any push)",
             options.Clients, before, await MeasureMemoryAsync(cluster, ct));
 
         await WarmUpAsync(cluster, publisher, fleet, ct);
@@ -129,7 +129,7 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
         await fleet.ConnectAsync(options.IdleClients, cluster.Replicas, cluster.Tokens, options.ConnectConcurrency, ct);
         log($"  connected in {Stopwatch.GetElapsedTime(connectStart).TotalSeconds:F1} s; waiting for presence frames to settle");
         await fleet.WaitForQuietAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), ct);
-        report.IdleMemory = new MemoryResult($"{options.IdleClients} idle clients in {rooms} rooms of {options.IdleRoomSize}",
+        report.IdleMemory = new MemoryResult($"{options.IdleClients:N0} idle clients in {rooms} rooms of {options.IdleRoomSize}",
             options.IdleClients, before, await MeasureMemoryAsync(cluster, ct));
         report.UnexpectedCloses += fleet.UnexpectedCloses;
         report.CloseSamples.AddRange(fleet.UnexpectedCloseSamples);

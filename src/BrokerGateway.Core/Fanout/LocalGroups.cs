@@ -54,6 +54,9 @@ public sealed class LocalGroups
             }
             var subscription = await _broker.SubscribeAsync(_subjects.For(target), _handlerFor(target), ct: ct);
             _groups[target] = new Group { Members = [connection], Subscription = subscription };
+            // The server must have the subscription before the client is told it is in: a push published
+            // anywhere right after the client's welcome or join reply must reach it.
+            await _broker.FlushAsync(ct);
             return true;
         }
         finally

@@ -50,6 +50,9 @@ public sealed class TestClient : IAsyncDisposable
                     if (r.MessageType == WebSocketMessageType.Close)
                     {
                         _closed.TrySetResult(((int?)_socket.CloseStatus, _socket.CloseStatusDescription));
+                        // Answer the close, as a browser does, so the server need not wait for its timeout.
+                        try { await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None); }
+                        catch (WebSocketException) { }
                         _frames.Writer.TryComplete();
                         return;
                     }

@@ -152,4 +152,15 @@ public sealed class UplinkTests(ClusterServers servers) : IClassFixture<ClusterS
             if (!doomed.HasExited) doomed.Kill(entireProcessTree: true);
         }
     }
+
+    [ClusterFact]
+    public async Task SdkGatewayClient_AsksAnyReplicaWhoIsOnline()
+    {
+        await using var client = await TestClient.ConnectAsync(_cluster[2].PublicPort, Tokens.Hs256("sdk-online"));
+        using var api = new GatewayApiClient(new Uri($"http://127.0.0.1:{_cluster[0].GrpcPort}"));
+        var online = await api.CheckOnlineAsync(new Bgw.V1.CheckOnlineRequest { Nsp = "default", Uids = { "sdk-online", "sdk-offline" }, Conns = { client.Conn } },
+            TimeSpan.FromSeconds(10));
+        Assert.Equal(["sdk-online"], online.Uids);
+        Assert.Equal([client.Conn], online.Conns);
+    }
 }

@@ -2,7 +2,9 @@ namespace BrokerGateway.Core.Fanout;
 
 /// <summary>
 /// NATS headers a publisher may set (DESIGN §4). A message without <see cref="Op"/> is a push; with it, a
-/// command applied to every local connection of the subject's target.
+/// command applied to every local connection of the subject's target. Header values cannot hold CR or LF
+/// and lose surrounding spaces (NATS header rules), so room and topic names given as arguments must not
+/// either; the gRPC API refuses such names.
 /// </summary>
 public static class BgwHeaders
 {
@@ -24,7 +26,7 @@ public static class BgwHeaders
     public const string Code = "Bgw-Code";
     /// <summary>Reason text of <c>disconnect</c>.</summary>
     public const string Reason = "Bgw-Reason";
-    /// <summary>Delay in milliseconds before a <c>disconnect</c> takes effect.</summary>
+    /// <summary>Delay in milliseconds before a <c>disconnect</c> takes effect (at most 60,000).</summary>
     public const string DelayMs = "Bgw-Delay-Ms";
     /// <summary>Only guests (<c>true</c>) of the target, for <c>disconnect</c>.</summary>
     public const string GuestsOnly = "Bgw-Guests-Only";

@@ -25,6 +25,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
         Broker = broker;
         Presence = presence;
         Time = time ?? TimeProvider.System;
+        StartedAt = Time.GetUtcNow();
         Subjects = new Subjects(options.SubjectPrefix);
         Groups = new LocalGroups(broker, Subjects, HandlerFor);
     }
@@ -36,7 +37,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
     public Subjects Subjects { get; }
     public LocalGroups Groups { get; }
     public TimeProvider Time { get; }
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset StartedAt { get; }
 
     /// <summary>
     /// False from a failed presence write or upkeep until the next successful upkeep round: readiness

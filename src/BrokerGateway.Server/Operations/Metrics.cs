@@ -28,7 +28,7 @@ public static class Metrics
         Metric("bgw_draining", "gauge", "1 while this replica drains.", node.IsDraining ? 1 : 0);
         Metric("process_cpu_seconds_total", "counter", "CPU time of this process.", process.TotalProcessorTime.TotalSeconds);
         Metric("process_resident_memory_bytes", "gauge", "Resident set size.", process.WorkingSet64);
-        Metric("dotnet_gc_heap_bytes", "gauge", "Managed heap in use.", GC.GetTotalMemory(false));
+        Metric("dotnet_gc_heap_bytes", "gauge", "Managed heap, garbage not yet collected included.", GC.GetTotalMemory(false));
         http.Response.ContentType = "text/plain; version=0.0.4";
         return http.Response.WriteAsync(text.ToString());
     }

@@ -43,11 +43,13 @@ class Client {
 
   static async open(query = '', options = {}) {
     const ws = new WebSocket(url + query, options);
+    // Listen before the upgrade completes: the welcome may arrive in the same packet as the 101.
+    const client = new Client(ws);
     await withTimeout(new Promise((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);
     }), 'the upgrade');
-    return new Client(ws);
+    return client;
   }
 
   // A guest: the first frame is an auth frame without a token (test gateways allow guests).

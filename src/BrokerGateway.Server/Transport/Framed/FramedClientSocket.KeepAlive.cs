@@ -4,7 +4,7 @@ namespace BrokerGateway.Server.Transport.Framed;
 
 public sealed partial class FramedClientSocket
 {
-    long _lastPing;
+    long _lastPing = long.MinValue; // never
     int _stale;
 
     /// <summary>This socket's index in its sweeper's table; guarded by the sweeper's lock.</summary>
@@ -12,15 +12,19 @@ public sealed partial class FramedClientSocket
 
     /// <summary>
     /// What the sweeper owes this socket at <paramref name="now"/>: a ping once the client has been silent
-    /// for an interval (at most one per interval), the stale close after two silent intervals, and the
-    /// abort one tick after that if the client did not take the hint.
+    /// for an interval (one per silence), the stale close once it has been silent for two intervals and the
+    /// ping has had at least one to be answered (a late tick never closes a socket it has not pinged), and
+    /// the abort one tick after that if the client did not take the hint.
     /// </summary>
     internal SweepAction Check(long now, long intervalMs)
     {
         if (Volatile.Read(ref _stale) == 1) return SweepAction.Abort;
-        var silent = now - Volatile.Read(ref _lastReceived);
-        if (silent >= 2 * intervalMs) return SweepAction.Expire;
-        if (silent >= intervalMs && now - _lastPing >= intervalMs && CanSend) return SweepAction.Ping;
+        var lastReceived = Volatile.Read(ref _lastReceived);
+        var silent = now - lastReceived;
+        if (silent < intervalMs) return SweepAction.None;
+        var pinged = _lastPing >= lastReceived;
+        if (!pinged && CanSend) return SweepAction.Ping;
+        if (silent >= 2 * intervalMs && (!pinged || now - _lastPing >= intervalMs)) return SweepAction.Expire;
         return SweepAction.None;
     }
 

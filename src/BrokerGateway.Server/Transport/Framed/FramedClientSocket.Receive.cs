@@ -34,6 +34,9 @@ public sealed partial class FramedClientSocket
     int _reading;
     long _lastReceived;
 
+    /// <summary>True while a receive or message buffer is rented (an idle socket holds neither).</summary>
+    internal bool HoldsBuffers => Volatile.Read(ref _in) is not null || Volatile.Read(ref _message) is not null;
+
     public async ValueTask<InboundMessage> ReceiveAsync(int maxMessageBytes, CancellationToken ct)
     {
         StartRead();
@@ -245,7 +248,13 @@ public sealed partial class FramedClientSocket
     }
 
     /// <summary>Any byte from the client proves it alive (the keepalive's clock).</summary>
-    void Touch() => Volatile.Write(ref _lastReceived, Environment.TickCount64);
+    void Touch()
+    {
+        if (_sweeper is not null) Volatile.Write(ref _lastReceived, _sweeper.Now);
+    }
+
+    /// <summary>When a byte last came from the client, on the sweeper's clock.</summary>
+    internal long LastReceived => Volatile.Read(ref _lastReceived);
 
     void EnsureMessageCapacity(int needed)
     {

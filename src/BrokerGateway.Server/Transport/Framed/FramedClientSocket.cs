@@ -34,7 +34,7 @@ public sealed partial class FramedClientSocket : IClientSocket
         _transport = transport;
         _abort = abort;
         _sweeper = sweeper;
-        _lastReceived = Environment.TickCount64;
+        _lastReceived = sweeper?.Now ?? 0;
         sweeper?.Add(this);
     }
 

@@ -9,6 +9,7 @@ namespace BrokerGateway.Server.Transport.Framed;
 public sealed class KeepAliveSweeper
 {
     readonly object _gate = new();
+    readonly TimeProvider _time;
     readonly long _intervalMs;
     readonly TimeSpan _period;
     readonly List<FramedClientSocket> _ping = [];
@@ -16,18 +17,23 @@ public sealed class KeepAliveSweeper
     readonly List<FramedClientSocket> _abort = [];
     FramedClientSocket?[] _sockets = new FramedClientSocket?[16];
     int _count;
-    Timer? _timer;
+    ITimer? _timer;
     int _sweeping;
 
     /// <param name="interval">
     /// Silence after which a socket is pinged; after twice this it is closed as stale. Ticks come every
     /// quarter interval (10 ms to 5 s), so each deadline is met within a quarter interval.
     /// </param>
-    public KeepAliveSweeper(TimeSpan interval)
+    /// <param name="time">The clock and timer (tests drive their own); the system's by default.</param>
+    public KeepAliveSweeper(TimeSpan interval, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _intervalMs = Math.Max(1, (long)interval.TotalMilliseconds);
         _period = TimeSpan.FromMilliseconds(Math.Clamp(_intervalMs / 4, 10, 5000));
     }
+
+    /// <summary>Milliseconds on the sweeper's clock: when sockets last heard from their clients, and when ticks run.</summary>
+    internal long Now => (long)_time.GetElapsedTime(0, _time.GetTimestamp()).TotalMilliseconds;
 
     /// <summary>Sockets being watched.</summary>
     public int Count { get { lock (_gate) return _count; } }
@@ -43,7 +49,7 @@ public sealed class KeepAliveSweeper
             if (_timer is not null) return;
             // The timer must not capture the first request's execution context for its whole life.
             using (ExecutionContext.SuppressFlow())
-                _timer = new Timer(static s => ((KeepAliveSweeper)s!).Sweep(), this, _period, _period);
+                _timer = _time.CreateTimer(static s => ((KeepAliveSweeper)s!).Sweep(), this, _period, _period);
         }
     }
 
@@ -77,7 +83,7 @@ public sealed class KeepAliveSweeper
         if (Interlocked.Exchange(ref _sweeping, 1) == 1) return;
         try
         {
-            var now = Environment.TickCount64;
+            var now = Now;
             lock (_gate)
             {
                 for (var i = 0; i < _count; i++)

@@ -1,0 +1,81 @@
+using System.Net.WebSockets;
+using System.Text;
+
+namespace BrokerGateway.Bench.Framing;
+
+/// <summary>Guest clients that join one room and count every frame they receive.</summary>
+public sealed class Clients : IAsyncDisposable
+{
+    readonly List<ClientWebSocket> _sockets = [];
+    readonly List<Task> _loops = [];
+    long _received;
+
+    public long Received => Interlocked.Read(ref _received);
+    public void Reset() => Interlocked.Exchange(ref _received, 0);
+
+    public static async Task<Clients> ConnectAsync(int port, int count, string room)
+    {
+        var clients = new Clients();
+        var uri = new Uri($"ws://127.0.0.1:{port}/v1/ws");
+        for (var i = 0; i < count; i += 100)
+        {
+            var batch = Enumerable.Range(i, Math.Min(100, count - i)).Select(async _ =>
+            {
+                var ws = new ClientWebSocket();
+                ws.Options.KeepAliveInterval = TimeSpan.Zero;
+                await ws.ConnectAsync(uri, CancellationToken.None);
+                await SendAsync(ws, "{\"type\":\"auth\"}");
+                await SendAsync(ws, $"{{\"type\":\"join\",\"room\":\"{room}\",\"id\":1}}");
+                return ws;
+            });
+            var sockets = await Task.WhenAll(batch);
+            lock (clients._sockets) clients._sockets.AddRange(sockets);
+            foreach (var ws in sockets) clients._loops.Add(clients.ReceiveLoopAsync(ws));
+        }
+        // welcome + join reply per client
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (clients.Received < 2L * count)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"only {clients.Received} of {2 * count} welcome/reply frames");
+            await Task.Delay(10);
+        }
+        return clients;
+    }
+
+    static Task SendAsync(ClientWebSocket ws, string text) =>
+        ws.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    async Task ReceiveLoopAsync(ClientWebSocket ws)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                var r = await ws.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                if (r.MessageType == WebSocketMessageType.Close) return;
+                if (r.EndOfMessage) Interlocked.Increment(ref _received);
+            }
+        }
+        catch (Exception)
+        {
+        }
+    }
+
+    public async Task WaitForAsync(long total, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Received < total)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"received {Received} of {total}");
+            await Task.Delay(1);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var ws in _sockets) ws.Abort();
+        await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
+        foreach (var ws in _sockets) ws.Dispose();
+    }
+}

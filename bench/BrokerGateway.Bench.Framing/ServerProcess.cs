@@ -1,0 +1,72 @@
+using System.Diagnostics;
+
+namespace BrokerGateway.Bench.Framing;
+
+/// <summary>The measured server as a child process, spoken to line by line.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    readonly Process _process;
+
+    ServerProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Pid => _process.Id;
+    public int Port { get; }
+
+    public static async Task<ServerProcess> StartAsync(string stack, int port, int pingMs)
+    {
+        var info = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        // Under `dotnet x.dll` the host needs the assembly; under the app host it is implied.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") info.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
+        info.ArgumentList.Add("server");
+        info.ArgumentList.Add(stack);
+        info.ArgumentList.Add(port.ToString());
+        info.ArgumentList.Add(pingMs.ToString());
+        var server = new ServerProcess(Process.Start(info)!, port);
+        await server.ExpectAsync("ready");
+        return server;
+    }
+
+    public async Task<string[]> AskAsync(string command)
+    {
+        await _process.StandardInput.WriteLineAsync(command);
+        await _process.StandardInput.FlushAsync();
+        var line = await _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        return line?.Split(' ') ?? throw new InvalidOperationException("the server ended");
+    }
+
+    async Task ExpectAsync(string word)
+    {
+        while (true)
+        {
+            var line = await _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1))
+                ?? throw new InvalidOperationException("the server ended before it was ready");
+            if (line == word) return;
+        }
+    }
+
+    public async Task<double> CpuMsAsync() => double.Parse((await AskAsync("cpu"))[1]);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _process.StandardInput.WriteLineAsync("quit");
+            await _process.StandardInput.FlushAsync();
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        catch (Exception)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        _process.Dispose();
+    }
+}

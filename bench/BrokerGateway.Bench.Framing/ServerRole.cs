@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using BrokerGateway.Core.Addressing;
+using BrokerGateway.Core.Gateway;
+using BrokerGateway.Server.Hosting;
+using BrokerGateway.Server.Transport;
+
+namespace BrokerGateway.Bench.Framing;
+
+/// <summary>
+/// The measured process: one embedded replica (in-memory broker and presence) on the given stack, driven
+/// by commands on stdin so the driver can read its CPU time and memory between phases.
+/// </summary>
+public static class ServerRole
+{
+    public static async Task RunAsync(WebSocketStack stack, int port, int pingMs)
+    {
+        var settings = new ServerSettings
+        {
+            PublicPort = port,
+            GrpcPort = 0,
+            InternalPort = 0,
+            BindAddress = "127.0.0.1",
+            WebSocketStack = stack,
+            Limits = new() { PingInterval = TimeSpan.FromMilliseconds(pingMs) },
+            Gateway = new GatewayOptions
+            {
+                SendQueueLimit = 8192,
+                MaxConnectionsPerUser = 100_000,
+                DefaultPolicy = new NamespacePolicy { AllowGuests = true },
+            },
+        };
+        var app = await GatewayHost.CreateAsync(settings, configure: b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync();
+        var node = app.Services.GetRequiredService<GatewayNode>();
+        var process = Process.GetCurrentProcess();
+        Console.WriteLine("ready");
+
+        while (Console.ReadLine() is { } line)
+        {
+            var parts = line.Split(' ');
+            switch (parts[0])
+            {
+                case "cpu":
+                    process.Refresh();
+                    Console.WriteLine($"cpu {process.TotalProcessorTime.TotalMilliseconds:F1}");
+                    break;
+                case "mem":
+                    for (var i = 0; i < 3; i++) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                    GC.WaitForPendingFinalizers();
+                    process.Refresh();
+                    Console.WriteLine($"mem {GC.GetTotalMemory(true)} {process.WorkingSet64}");
+                    break;
+                case "publish": // publish <room> <count> <size>: count pushes back to back
+                    var payload = new byte[int.Parse(parts[3])];
+                    Array.Fill(payload, (byte)'x');
+                    var target = Target.Room(settings.Gateway.DefaultNamespace, parts[1]);
+                    for (var i = int.Parse(parts[2]); i > 0; i--) await node.PublishAsync(target, payload);
+                    Console.WriteLine("done");
+                    break;
+                case "quit":
+                    await app.StopAsync();
+                    return;
+            }
+        }
+    }
+}

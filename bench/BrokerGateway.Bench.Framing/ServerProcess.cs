@@ -39,8 +39,12 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         await _process.StandardInput.WriteLineAsync(command);
         await _process.StandardInput.FlushAsync();
-        var line = await _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return line?.Split(' ') ?? throw new InvalidOperationException("the server ended");
+        while (true)
+        {
+            var line = await _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2))
+                ?? throw new InvalidOperationException("the server ended");
+            if (line.StartsWith(ServerRole.Marker)) return line[ServerRole.Marker.Length..].Split(' ');
+        }
     }
 
     async Task ExpectAsync(string word)
@@ -49,7 +53,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             var line = await _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1))
                 ?? throw new InvalidOperationException("the server ended before it was ready");
-            if (line == word) return;
+            if (line == ServerRole.Marker + word) return;
         }
     }
 

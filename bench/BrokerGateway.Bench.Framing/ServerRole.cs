@@ -12,6 +12,11 @@ namespace BrokerGateway.Bench.Framing;
 /// </summary>
 public static class ServerRole
 {
+    /// <summary>Replies are marked: anything else on stdout (a log line) is not one.</summary>
+    public const string Marker = "@@ ";
+
+    static void Reply(string text) => Console.WriteLine(Marker + text);
+
     public static async Task RunAsync(WebSocketStack stack, int port, int pingMs)
     {
         var settings = new ServerSettings
@@ -21,6 +26,7 @@ public static class ServerRole
             InternalPort = 0,
             BindAddress = "127.0.0.1",
             WebSocketStack = stack,
+            Auth = new() { Secret = "bench-secret-bench-secret-bench-secret-0" },
             Limits = new() { PingInterval = TimeSpan.FromMilliseconds(pingMs) },
             Gateway = new GatewayOptions
             {
@@ -33,7 +39,7 @@ public static class ServerRole
         await app.StartAsync();
         var node = app.Services.GetRequiredService<GatewayNode>();
         var process = Process.GetCurrentProcess();
-        Console.WriteLine("ready");
+        Reply("ready");
 
         while (Console.ReadLine() is { } line)
         {
@@ -42,20 +48,20 @@ public static class ServerRole
             {
                 case "cpu":
                     process.Refresh();
-                    Console.WriteLine($"cpu {process.TotalProcessorTime.TotalMilliseconds:F1}");
+                    Reply($"cpu {process.TotalProcessorTime.TotalMilliseconds:F1}");
                     break;
                 case "mem":
                     for (var i = 0; i < 3; i++) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
                     GC.WaitForPendingFinalizers();
                     process.Refresh();
-                    Console.WriteLine($"mem {GC.GetTotalMemory(true)} {process.WorkingSet64}");
+                    Reply($"mem {GC.GetTotalMemory(true)} {process.WorkingSet64}");
                     break;
                 case "publish": // publish <room> <count> <size>: count pushes back to back
                     var payload = new byte[int.Parse(parts[3])];
                     Array.Fill(payload, (byte)'x');
                     var target = Target.Room(settings.Gateway.DefaultNamespace, parts[1]);
                     for (var i = int.Parse(parts[2]); i > 0; i--) await node.PublishAsync(target, payload);
-                    Console.WriteLine("done");
+                    Reply("done");
                     break;
                 case "quit":
                     await app.StopAsync();

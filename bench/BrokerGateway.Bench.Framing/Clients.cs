@@ -3,17 +3,21 @@ using System.Text;
 
 namespace BrokerGateway.Bench.Framing;
 
-/// <summary>Guest clients that join one room and count every frame they receive.</summary>
+/// <summary>
+/// Guest clients subscribed to one topic (topics carry no presence events, which would otherwise flood every
+/// member when thousands join), counting the pushes they receive.
+/// </summary>
 public sealed class Clients : IAsyncDisposable
 {
     readonly List<ClientWebSocket> _sockets = [];
     readonly List<Task> _loops = [];
     long _received;
+    long _replies;
 
     public long Received => Interlocked.Read(ref _received);
     public void Reset() => Interlocked.Exchange(ref _received, 0);
 
-    public static async Task<Clients> ConnectAsync(int port, int count, string room)
+    public static async Task<Clients> ConnectAsync(int port, int count, string topic)
     {
         var clients = new Clients();
         var uri = new Uri($"ws://127.0.0.1:{port}/v1/ws");
@@ -25,18 +29,18 @@ public sealed class Clients : IAsyncDisposable
                 ws.Options.KeepAliveInterval = TimeSpan.Zero;
                 await ws.ConnectAsync(uri, CancellationToken.None);
                 await SendAsync(ws, "{\"type\":\"auth\"}");
-                await SendAsync(ws, $"{{\"type\":\"join\",\"room\":\"{room}\",\"id\":1}}");
+                await SendAsync(ws, $"{{\"type\":\"subscribe\",\"topics\":[\"{topic}\"],\"id\":1}}");
                 return ws;
             });
             var sockets = await Task.WhenAll(batch);
             lock (clients._sockets) clients._sockets.AddRange(sockets);
             foreach (var ws in sockets) clients._loops.Add(clients.ReceiveLoopAsync(ws));
         }
-        // welcome + join reply per client
+        // The subscribe reply of every client.
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (clients.Received < 2L * count)
+        while (Interlocked.Read(ref clients._replies) < count)
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"only {clients.Received} of {2 * count} welcome/reply frames");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"only {clients._replies} of {count} subscribe replies");
             await Task.Delay(10);
         }
         return clients;
@@ -54,7 +58,10 @@ public sealed class Clients : IAsyncDisposable
             {
                 var r = await ws.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
                 if (r.MessageType == WebSocketMessageType.Close) return;
-                if (r.EndOfMessage) Interlocked.Increment(ref _received);
+                if (!r.EndOfMessage) continue;
+                var frame = buffer.AsSpan(0, r.Count);
+                if (frame.IndexOf("\"type\":\"push\""u8) >= 0) Interlocked.Increment(ref _received);
+                else if (frame.IndexOf("\"type\":\"reply\""u8) >= 0) Interlocked.Increment(ref _replies);
             }
         }
         catch (Exception)

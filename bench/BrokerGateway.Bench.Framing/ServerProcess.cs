@@ -14,16 +14,34 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     public int Pid => _process.Id;
+
+    /// <summary>sendcount.c built for this machine, or null when there is no C compiler.</summary>
+    public static string? SendCountLibrary { get; set; }
+
+    /// <summary>The server's send, sendto, sendmsg, write and writev calls so far (null when not counted).</summary>
+    public async Task<long[]?> SendCallsAsync()
+    {
+        var counts = (await AskAsync("sys")).Skip(1).Select(long.Parse).ToArray();
+        return counts[0] < 0 ? null : counts;
+    }
     public int Port { get; }
 
-    public static async Task<ServerProcess> StartAsync(string stack, int port, int pingMs)
+    public static async Task<ServerProcess> StartAsync(string stack, int port, int pingMs, string[]? wrapper = null)
     {
-        var info = new ProcessStartInfo(Environment.ProcessPath!)
+        // A wrapper (strace and its options) runs the server as its command.
+        var info = new ProcessStartInfo(wrapper is { Length: > 0 } ? wrapper[0] : Environment.ProcessPath!)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        foreach (var arg in wrapper?.Skip(1) ?? []) info.ArgumentList.Add(arg);
+        if (SendCountLibrary is { } lib)
+        {
+            info.Environment["LD_PRELOAD"] = lib;
+            info.Environment["BGW_SENDCOUNT_LIB"] = lib;
+        }
+        if (wrapper is { Length: > 0 }) info.ArgumentList.Add(Environment.ProcessPath!);
         // Under `dotnet x.dll` the host needs the assembly; under the app host it is implied.
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") info.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
         info.ArgumentList.Add("server");
@@ -65,7 +83,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             await _process.StandardInput.WriteLineAsync("quit");
             await _process.StandardInput.FlushAsync();
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         }
         catch (Exception)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using BrokerGateway.Core.Addressing;
 using BrokerGateway.Core.Gateway;
 using BrokerGateway.Server.Hosting;
@@ -50,16 +51,19 @@ public static class ServerRole
                     process.Refresh();
                     Reply($"cpu {process.TotalProcessorTime.TotalMilliseconds:F1}");
                     break;
+                case "sys": // send, sendto, sendmsg, write, writev calls so far (-1 without the counting library)
+                    Reply("sys " + string.Join(' ', Enumerable.Range(0, 5).Select(SendCount.Get)));
+                    break;
                 case "mem":
                     for (var i = 0; i < 3; i++) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
                     GC.WaitForPendingFinalizers();
                     process.Refresh();
                     Reply($"mem {GC.GetTotalMemory(true)} {process.WorkingSet64}");
                     break;
-                case "publish": // publish <room> <count> <size>: count pushes back to back
+                case "publish": // publish <topic> <count> <size>: count pushes back to back
                     var payload = new byte[int.Parse(parts[3])];
                     Array.Fill(payload, (byte)'x');
-                    var target = Target.Room(settings.Gateway.DefaultNamespace, parts[1]);
+                    var target = Target.Topic(settings.Gateway.DefaultNamespace, parts[1]);
                     for (var i = int.Parse(parts[2]); i > 0; i--) await node.PublishAsync(target, payload);
                     Reply("done");
                     break;
@@ -69,4 +73,19 @@ public static class ServerRole
             }
         }
     }
+}
+
+/// <summary>Reads sendcount.c's counters when the server runs with it preloaded (BGW_SENDCOUNT_LIB).</summary>
+static unsafe class SendCount
+{
+    static readonly delegate* unmanaged<int, long> Getter = Load();
+
+    static delegate* unmanaged<int, long> Load()
+    {
+        var path = Environment.GetEnvironmentVariable("BGW_SENDCOUNT_LIB");
+        if (path is null || !NativeLibrary.TryLoad(path, out var lib) || !NativeLibrary.TryGetExport(lib, "sendcount_get", out var fn)) return null;
+        return (delegate* unmanaged<int, long>)fn;
+    }
+
+    public static long Get(int which) => Getter == null ? -1 : Getter(which);
 }

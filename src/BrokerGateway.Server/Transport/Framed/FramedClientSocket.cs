@@ -51,7 +51,8 @@ public sealed partial class FramedClientSocket : IClientSocket
     public void Abort()
     {
         _sweeper?.Remove(this);
-        if (ClosedCleanly) return;
+        // Disposed: the request is over and its connection gone or going; a late sweep must not touch it.
+        if (ClosedCleanly || Volatile.Read(ref _disposed) == 1) return;
         Volatile.Write(ref _failed, 1);
         _abort();
     }

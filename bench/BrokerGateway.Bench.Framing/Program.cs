@@ -98,8 +98,8 @@ report.AppendLine("(back to back), and the next burst starts when every client h
 report.AppendLine("process's `TotalProcessorTime` over the measured bursts (after two warm-up bursts) divided by deliveries;");
 report.AppendLine($"figures are medians of {rounds} rounds, the stack that goes first alternating per round. Send calls: the server");
 report.AppendLine("runs with `sendcount.c` preloaded (LD_PRELOAD), which counts its calls to libc's send, sendto, sendmsg, write and");
-report.AppendLine("writev; the bench reads the counters before and after the measured bursts. (`strace -c -f` on this machine saw");
-report.AppendLine("only a fraction of the sending threads' calls, attached or from the start, so it is not used.)");
+report.AppendLine("writev; the bench reads the counters before and after the measured bursts, in the same runs as the CPU figures");
+report.AppendLine("(a counter costs an atomic increment per call, where strace would stop the process on every call).");
 report.AppendLine();
 report.AppendLine($"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; client and server share the cores.");
 report.AppendLine($"Run took {(DateTime.UtcNow - started).TotalSeconds:F0} s on {started:yyyy-MM-dd}; load average {load0} before and {File.ReadAllText("/proc/loadavg").Split(' ')[0]} after.");

@@ -1,6 +1,6 @@
 // Counts the server's calls to libc's send functions (LD_PRELOAD), so the bench can read how many
-// send syscalls a delivery costs from inside the process: strace did not see most of the sending
-// threads on this machine. The counters are read with sendcount_get through P/Invoke.
+// send syscalls a delivery costs from inside the process, in the same runs as its CPU figures (strace
+// would stop the process on every call). The counters are read with sendcount_get through P/Invoke.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdatomic.h>

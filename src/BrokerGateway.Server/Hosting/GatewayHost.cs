@@ -6,6 +6,7 @@ using BrokerGateway.Server.Engine;
 using BrokerGateway.Server.Operations;
 using BrokerGateway.Server.Protocol.Native;
 using BrokerGateway.Server.Transport;
+using BrokerGateway.Server.Transport.Framed;
 using BrokerGateway.Server.Uplink;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -44,7 +45,9 @@ public static class GatewayHost
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(new TokenValidator(settings.Auth));
         builder.Services.AddSingleton(new UplinkPublisher(node, settings.EventFormat));
-        builder.Services.AddSingleton<IClientSocketAcceptor>(new BuiltinClientSocket.Acceptor());
+        builder.Services.AddSingleton<IClientSocketAcceptor>(settings.WebSocketStack == WebSocketStack.Framed
+            ? new FramedClientSocket.Acceptor()
+            : new BuiltinClientSocket.Acceptor());
         builder.Services.AddSingleton<NativeEndpoint>();
         builder.Services.AddSingleton<EngineEndpoint>();
         builder.Services.AddHostedService<PresenceUpkeepService>();
@@ -54,6 +57,8 @@ public static class GatewayHost
 
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() => backends.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)));
+        // A malformed upgrade gets a 400 saying what is wrong (the built-in stack's endpoints only say "expected a WebSocket").
+        if (settings.WebSocketStack == WebSocketStack.Framed) app.Use(WebSocketHandshake.RejectMalformedAsync);
         app.UseWebSockets();
         app.MapWhen(http => http.Connection.LocalPort == settings.PublicPort, PublicPort.Configure);
         app.MapWhen(http => http.Connection.LocalPort == settings.InternalPort, InternalPort.Configure);

@@ -1,6 +1,7 @@
 using BrokerGateway.Core.Gateway;
 using BrokerGateway.Server.Auth;
 using BrokerGateway.Server.Protocol;
+using BrokerGateway.Server.Transport;
 using BrokerGateway.Server.Uplink;
 
 namespace BrokerGateway.Server.Hosting;
@@ -35,6 +36,13 @@ public sealed record ServerSettings
     /// <summary>How long a drain spreads clients' reconnects over.</summary>
     public TimeSpan DrainSpread { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The WebSocket implementation for client and engine sockets: <see cref="WebSocketStack.Framed"/>
+    /// (default: the gateway's own framing, one write per batch of frames) or
+    /// <see cref="WebSocketStack.Builtin"/> (ASP.NET Core's stack, one write per frame).
+    /// </summary>
+    public WebSocketStack WebSocketStack { get; init; } = WebSocketStack.Framed;
+
     /// <summary>Encoding of client events on <c>bgw.&lt;nsp&gt;.events.*</c>: protobuf (default) or its JSON mapping.</summary>
     public EventFormat EventFormat { get; init; } = EventFormat.Protobuf;
 
@@ -67,6 +75,7 @@ public sealed record ServerSettings
         ["BGW_MESSAGES_PER_SECOND"] = "Gateway:MessagesPerSecond",
         ["BGW_DRAIN_SPREAD_MS"] = "Gateway:DrainSpreadMs",
         ["BGW_EVENT_FORMAT"] = "Gateway:EventFormat",
+        ["BGW_WEBSOCKET"] = "Gateway:WebSocket",
         ["BGW_JWT_ALG"] = "Gateway:Jwt:Algorithm",
         ["BGW_JWT_SECRET"] = "Gateway:Jwt:Secret",
         ["BGW_JWT_PUBLIC_KEY_FILE"] = "Gateway:Jwt:PublicKeyFile",
@@ -96,6 +105,7 @@ public sealed record ServerSettings
             Redis = NullIfEmpty(c["Redis"]),
             ApiToken = NullIfEmpty(c["ApiToken"]),
             EventFormat = c.GetValue("EventFormat", d.EventFormat),
+            WebSocketStack = c.GetValue("WebSocket", d.WebSocketStack),
             DrainSpread = TimeSpan.FromMilliseconds(c.GetValue("DrainSpreadMs", d.DrainSpread.TotalMilliseconds)),
             Auth = new AuthOptions
             {

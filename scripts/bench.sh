@@ -4,6 +4,7 @@
 #   scripts/bench.sh grpc      unary gRPC calls beside a plain Kestrel HTTP/2 endpoint
 #   scripts/bench.sh fanout    pushes to rooms over three replicas
 #   scripts/bench.sh uplink    client messages to workers, and client RPC, beside direct NATS request/reply
+#   scripts/bench.sh framing   our WebSocket framing beside ASP.NET Core's stack, on one replica
 # Extra arguments go to the benchmark program.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,8 @@ case "$which" in
   grpc)   project=bench/BrokerGateway.Bench.Grpc ;;
   fanout) project=bench/BrokerGateway.Bench.Fanout ;;
   uplink) project=bench/BrokerGateway.Bench.Uplink ;;
-  *) echo "usage: scripts/bench.sh nats|grpc|fanout|uplink [args]" >&2; exit 2 ;;
+  framing) project=bench/BrokerGateway.Bench.Framing ;;
+  *) echo "usage: scripts/bench.sh nats|grpc|fanout|uplink|framing [args]" >&2; exit 2 ;;
 esac
 mkdir -p bench/results
 dotnet build "$project" -c Release >/dev/null

@@ -51,9 +51,13 @@ public sealed partial class RedisPresenceStoreTests(RedisServerFixture redis) : 
 
     async Task<string[]> KeysAsync(string prefix)
     {
-        using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint).WaitAsync(Limit);
+        // SCAN is only synchronous in this client; its default 1 s sync timeout is too short on a
+        // loaded machine, and the blocking walk belongs off the test's own thread.
+        var options = ConfigurationOptions.Parse(redis.Endpoint);
+        options.SyncTimeout = (int)Limit.TotalMilliseconds;
+        using var admin = await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(Limit);
         var server = admin.GetServer(admin.GetEndPoints()[0]);
-        return server.Keys(pattern: prefix + "*", pageSize: 1000).Select(k => (string)k!).ToArray();
+        return await Task.Run(() => server.Keys(pattern: prefix + "*", pageSize: 1000).Select(k => (string)k!).ToArray()).WaitAsync(Limit);
     }
 
     [RedisFact]

@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace BrokerGateway.Core.Connections;
 
 /// <summary>
@@ -8,7 +6,7 @@ namespace BrokerGateway.Core.Connections;
 /// </summary>
 public sealed class ClientConnection
 {
-    readonly Channel<OutboundFrame> _outbound;
+    readonly OutboundQueue _outbound;
     readonly TaskCompletionSource<CloseRequest> _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly HashSet<string> _rooms = [];
     readonly HashSet<string> _topics = [];
@@ -26,11 +24,7 @@ public sealed class ClientConnection
         Dialect = dialect;
         ConnectedAt = DateTimeOffset.UtcNow;
         _session = session is null ? [] : new Dictionary<string, string>(session);
-        _outbound = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(Math.Max(1, sendQueueLimit))
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: we close, never block fan-out
-        });
+        _outbound = new OutboundQueue(sendQueueLimit); // TryWrite fails when full: we close, never block fan-out
     }
 
     public string Id { get; }
@@ -45,7 +39,7 @@ public sealed class ClientConnection
     public bool IsGuest => Uid is null;
 
     /// <summary>Frames to write, in order. The transport's send loop is the only reader.</summary>
-    public ChannelReader<OutboundFrame> Outbound => _outbound.Reader;
+    public OutboundQueue Outbound => _outbound;
 
     /// <summary>Completes when the core wants this socket closed, with the code to send.</summary>
     public Task<CloseRequest> CloseRequested => _closeRequested.Task;
@@ -62,7 +56,7 @@ public sealed class ClientConnection
     public bool TrySend(OutboundFrame frame)
     {
         if (IsClosing) return false;
-        if (_outbound.Writer.TryWrite(frame)) return true;
+        if (_outbound.TryWrite(frame)) return true;
         Close(CloseCodes.SlowConsumer);
         return false;
     }
@@ -71,7 +65,7 @@ public sealed class ClientConnection
     public void Close(int code, string? reason = null, OutboundFrame? lastFrame = null)
     {
         if (!_closeRequested.TrySetResult(new CloseRequest(code, reason ?? CloseCodes.Reason(code), lastFrame))) return;
-        _outbound.Writer.TryComplete();
+        _outbound.Complete();
     }
 
     public string[] Rooms { get { lock (_rooms) return [.. _rooms]; } }

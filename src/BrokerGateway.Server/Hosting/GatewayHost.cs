@@ -8,6 +8,7 @@ using BrokerGateway.Server.Protocol.Native;
 using BrokerGateway.Server.Transport;
 using BrokerGateway.Server.Transport.Framed;
 using BrokerGateway.Server.Uplink;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace BrokerGateway.Server.Hosting;
@@ -32,7 +33,11 @@ public static class GatewayHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(bind, settings.PublicPort, o => o.Protocols = HttpProtocols.Http1);
+            k.Listen(bind, settings.PublicPort, o =>
+            {
+                o.Protocols = HttpProtocols.Http1;
+                if (settings.WebSocketStack == WebSocketStack.Framed) o.Use(next => TakeClientUpgrades(o.ApplicationServices, settings, next));
+            });
             k.Listen(bind, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
             k.Listen(bind, settings.InternalPort, o => o.Protocols = HttpProtocols.Http1);
         });
@@ -65,5 +70,20 @@ public static class GatewayHost
         app.MapWhen(http => http.Connection.LocalPort == settings.GrpcPort, GrpcPort.Configure);
         GatewayLog.NodeStarted(app.Logger, node.NodeId, settings.PublicPort, settings.GrpcPort, settings.InternalPort, backends.BrokerName, backends.PresenceName);
         return app;
+    }
+
+    /// <summary>
+    /// Client upgrades to <see cref="NativeEndpoint.Path"/> are taken at the connection, below HTTP
+    /// (<see cref="ConnectionUpgrade"/>); every other request goes on to Kestrel's HTTP/1.1.
+    /// </summary>
+    static ConnectionDelegate TakeClientUpgrades(IServiceProvider services, ServerSettings settings, ConnectionDelegate next)
+    {
+        ConnectionUpgrade? upgrade = null;
+        return connection =>
+        {
+            upgrade ??= new ConnectionUpgrade(NativeEndpoint.Path, (FramedClientSocket.Acceptor)services.GetRequiredService<IClientSocketAcceptor>(),
+                settings.Limits.PingInterval, services.GetRequiredService<NativeEndpoint>().TakeOver);
+            return upgrade.OnConnectionAsync(connection, next);
+        };
     }
 }

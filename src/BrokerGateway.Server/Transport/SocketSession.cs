@@ -1,3 +1,4 @@
+using System.Buffers;
 using BrokerGateway.Core.Connections;
 
 namespace BrokerGateway.Server.Transport;
@@ -87,28 +88,44 @@ public static class SocketSession
     static async Task SendLoopAsync(IClientSocket socket, ClientConnection connection, CancellationToken ct)
     {
         var outbound = connection.Outbound;
-        var batch = new List<OutboundFrame>(MaxBatch);
         try
         {
-            while (await outbound.WaitToReadAsync(ct))
+            // The queue is completed when the connection closes: that ends the wait, not a cancellation.
+            while (await outbound.WaitToReadAsync())
             {
-                while (batch.Count < MaxBatch && outbound.TryRead(out var frame)) batch.Add(frame);
                 if (connection.IsClosing && connection.CloseRequested.Result.Code == CloseCodes.SlowConsumer)
                     break; // do not keep feeding a client that cannot keep up
-                await socket.SendAsync(batch, ct);
-                batch.Clear();
+                await SendBatchAsync(socket, outbound, ct);
             }
             var close = await connection.CloseRequested.WaitAsync(ct);
             if (!socket.CanSend) return;
-            batch.Clear();
-            if (close.LastFrame is { } last) batch.Add(last);
-            if (batch.Count > 0) await socket.SendAsync(batch, ct);
+            if (close.LastFrame is { } last) await socket.SendAsync([last], ct);
             var code = close.Code == AbnormalClosure ? NormalClosure : close.Code;
             await socket.CloseOutputAsync(code, close.Reason, ct);
         }
         catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException)
         {
             connection.Close(AbnormalClosure, "connection lost");
+        }
+    }
+
+    /// <summary>
+    /// One write of what is queued (up to <see cref="MaxBatch"/> frames). The batch array is rented for
+    /// the write only, so an idle connection holds none.
+    /// </summary>
+    static async Task SendBatchAsync(IClientSocket socket, OutboundQueue outbound, CancellationToken ct)
+    {
+        var batch = ArrayPool<OutboundFrame>.Shared.Rent(MaxBatch);
+        var count = 0;
+        try
+        {
+            while (count < MaxBatch && outbound.TryRead(out var frame)) batch[count++] = frame;
+            if (count > 0) await socket.SendAsync(new ArraySegment<OutboundFrame>(batch, 0, count), ct);
+        }
+        finally
+        {
+            Array.Clear(batch, 0, count); // payloads are not kept alive by the pool
+            ArrayPool<OutboundFrame>.Shared.Return(batch);
         }
     }
 

@@ -5,6 +5,7 @@ using BrokerGateway.Core.Gateway;
 using BrokerGateway.Server.Auth;
 using BrokerGateway.Server.Hosting;
 using BrokerGateway.Server.Transport;
+using BrokerGateway.Server.Transport.Framed;
 using BrokerGateway.Server.Uplink;
 
 namespace BrokerGateway.Server.Protocol.Native;
@@ -31,20 +32,42 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
             http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
-        var token = http.Request.Query["token"].FirstOrDefault() ?? Bearer(http.Request.Headers.Authorization.FirstOrDefault());
+        var hello = Hello(http.Request.Query, http.Request.Headers, http.Connection.RemoteIpAddress?.ToString());
         using var socket = await acceptor.AcceptAsync(http, settings.Limits.PingInterval);
+        await RunAsync(socket, hello, http.RequestAborted);
+    }
 
+    /// <summary>
+    /// The route for <see cref="ConnectionUpgrade"/>: a well-formed upgrade to <see cref="Path"/> taken below
+    /// HTTP. While draining it is left to HTTP, which answers 503 as above.
+    /// </summary>
+    public Func<IClientSocket, CancellationToken, Task>? TakeOver(RequestHead head, string? remoteAddress)
+    {
+        if (node.IsDraining) return null;
+        var hello = Hello(head.Query, head.Headers, remoteAddress);
+        return (socket, aborted) => RunAsync(socket, hello, aborted);
+    }
+
+    /// <summary>What the session keeps of the upgrade request (the request itself is let go).</summary>
+    readonly record struct ClientHello(string? Token, string? Nsp, string? RemoteAddress);
+
+    static ClientHello Hello(IQueryCollection query, IHeaderDictionary headers, string? remoteAddress) =>
+        new(query["token"].FirstOrDefault() ?? Bearer(headers.Authorization.FirstOrDefault()), query["nsp"].FirstOrDefault(), remoteAddress);
+
+    async Task RunAsync(IClientSocket socket, ClientHello hello, CancellationToken aborted)
+    {
+        var token = hello.Token;
         Task? pendingRead = null;
         var (identity, refusal) = token is not null
             ? await ValidateAsync(token)
-            : await ReadAuthFrameAsync(socket, t => pendingRead = t, http.RequestAborted);
+            : await ReadAuthFrameAsync(socket, t => pendingRead = t, aborted);
         if (refusal is { } code)
         {
             await RefuseAsync(socket, code.Code, code.Reason, pendingRead);
             return;
         }
 
-        var nsp = identity?.Nsp ?? http.Request.Query["nsp"].FirstOrDefault() ?? settings.Gateway.DefaultNamespace;
+        var nsp = identity?.Nsp ?? hello.Nsp ?? settings.Gateway.DefaultNamespace;
         ClientConnection connection;
         try
         {
@@ -53,8 +76,8 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
                 Rooms = identity?.Rooms ?? [],
                 Topics = identity?.Topics ?? [],
                 Session = identity?.Session,
-                RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
-            }, http.RequestAborted);
+                RemoteAddress = hello.RemoteAddress,
+            }, aborted);
         }
         catch (GatewayException e)
         {
@@ -73,7 +96,7 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
         var closed = CloseCodes.ServerError;
         try
         {
-            closed = await SocketSession.RunAsync(socket, connection, settings.Limits.MaxMessageBytes, session.OnMessageAsync, http.RequestAborted);
+            closed = await SocketSession.RunAsync(socket, connection, settings.Limits.MaxMessageBytes, session.OnMessageAsync, aborted);
         }
         catch (Exception e)
         {

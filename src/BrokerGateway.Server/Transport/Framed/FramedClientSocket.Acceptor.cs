@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
@@ -36,9 +37,17 @@ public sealed partial class FramedClientSocket
             // A socket lives far longer than any request timeout (as the built-in stack does on accept).
             http.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
             var transport = await upgrade!.UpgradeAsync(); // sends the 101 with the headers above
-
-            var sweeper = keepAlive > TimeSpan.Zero ? _sweepers.GetOrAdd(keepAlive, static k => new KeepAliveSweeper(k)) : null;
-            return new FramedClientSocket(transport, http.Abort, sweeper);
+            return new FramedClientSocket(transport, transport, http.Abort, Sweeper(keepAlive));
         }
+
+        /// <summary>
+        /// A socket on a connection whose upgrade was answered below HTTP (<see cref="ConnectionUpgrade"/>):
+        /// frames flow through the connection's own pipes.
+        /// </summary>
+        internal IClientSocket Adopt(IDuplexPipe connection, Action abort, TimeSpan keepAlive) =>
+            new FramedClientSocket(connection.Input.AsStream(leaveOpen: true), connection.Output.AsStream(leaveOpen: true), abort, Sweeper(keepAlive));
+
+        KeepAliveSweeper? Sweeper(TimeSpan keepAlive) =>
+            keepAlive > TimeSpan.Zero ? _sweepers.GetOrAdd(keepAlive, static k => new KeepAliveSweeper(k)) : null;
     }
 }

@@ -122,7 +122,7 @@ public sealed partial class FramedClientSocket
                             // Large payloads skip the receive chunk: read into the message, unmask there.
                             var target = _message.AsMemory(_messageLength, (int)_frameRemaining);
                             ReturnIn();
-                            var n = await _transport.ReadAsync(target, ct);
+                            var n = await _input.ReadAsync(target, ct);
                             if (n == 0) return new(ReadKind.EndOfStream);
                             Touch();
                             _maskOffset = FrameCodec.Unmask(target.Span[..n], _frameMask, _maskOffset);
@@ -229,7 +229,7 @@ public sealed partial class FramedClientSocket
         {
             ReturnIn();
 #pragma warning disable CA2022 // a zero-byte read only waits; it reads nothing by design
-            await _transport.ReadAsync(Memory<byte>.Empty, ct);
+            await _input.ReadAsync(Memory<byte>.Empty, ct);
 #pragma warning restore CA2022
             _in = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
         }
@@ -240,7 +240,7 @@ public sealed partial class FramedClientSocket
             _inEnd -= _inStart;
             _inStart = 0;
         }
-        var n = await _transport.ReadAsync(_in.AsMemory(_inEnd), ct);
+        var n = await _input.ReadAsync(_in.AsMemory(_inEnd), ct);
         if (n == 0) return false;
         _inEnd += n;
         Touch();

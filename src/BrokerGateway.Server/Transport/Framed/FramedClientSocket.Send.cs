@@ -128,7 +128,7 @@ public sealed partial class FramedClientSocket
                     // Too large to gather: what is gathered goes first, then the payload from its own memory.
                     await WriteAsync(buffer, used, ct);
                     used = 0;
-                    await _transport.WriteAsync(payload, ct);
+                    await _output.WriteAsync(payload, ct);
                 }
             }
             if (buffer.Length - used < control)
@@ -140,7 +140,7 @@ public sealed partial class FramedClientSocket
             if (ping) used += WriteControl(buffer.AsSpan(used), Opcode.Ping, []);
             if (close is not null) used += WriteControl(buffer.AsSpan(used), Opcode.Close, close);
             await WriteAsync(buffer, used, ct);
-            await _transport.FlushAsync(ct);
+            await _output.FlushAsync(ct);
             if (close is not null) Volatile.Write(ref _closeWritten, 1);
         }
         catch (Exception)
@@ -155,7 +155,7 @@ public sealed partial class FramedClientSocket
     }
 
     ValueTask WriteAsync(byte[] buffer, int count, CancellationToken ct) =>
-        count == 0 ? default : _transport.WriteAsync(buffer.AsMemory(0, count), ct);
+        count == 0 ? default : _output.WriteAsync(buffer.AsMemory(0, count), ct);
 
     static int WriteControl(Span<byte> destination, Opcode opcode, ReadOnlySpan<byte> payload)
     {

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace BrokerGateway.Server.Transport.Framed;
 
 /// <summary>
-/// <see cref="IClientSocket"/> with the gateway's own RFC 6455 framing over the upgraded HTTP/1.1 stream.
+/// <see cref="IClientSocket"/> with the gateway's own RFC 6455 framing over an upgraded HTTP/1.1 connection.
 /// Unlike the built-in stack, a batch of frames is serialized into one buffer and handed to Kestrel in one
 /// write, so a busy socket costs one send per batch rather than one per frame.
 /// <para>
@@ -16,7 +16,8 @@ namespace BrokerGateway.Server.Transport.Framed;
 /// </summary>
 public sealed partial class FramedClientSocket : IClientSocket
 {
-    readonly Stream _transport;
+    readonly Stream _input;
+    readonly Stream _output;
     readonly Action _abort;
     readonly KeepAliveSweeper? _sweeper;
 
@@ -26,12 +27,14 @@ public sealed partial class FramedClientSocket : IClientSocket
 
     int _disposed;
 
-    /// <param name="transport">The upgraded connection: client frames in, server frames out.</param>
-    /// <param name="abort">Ends the connection at once (the HTTP connection's abort).</param>
+    /// <param name="input">Client frames in (the upgraded request's stream, or the connection's input pipe).</param>
+    /// <param name="output">Server frames out (the same stream, or the connection's output pipe).</param>
+    /// <param name="abort">Ends the connection at once.</param>
     /// <param name="sweeper">Pings and expires this socket; null for no keepalive.</param>
-    internal FramedClientSocket(Stream transport, Action abort, KeepAliveSweeper? sweeper)
+    internal FramedClientSocket(Stream input, Stream output, Action abort, KeepAliveSweeper? sweeper)
     {
-        _transport = transport;
+        _input = input;
+        _output = output;
         _abort = abort;
         _sweeper = sweeper;
         _lastReceived = sweeper?.Now ?? 0;

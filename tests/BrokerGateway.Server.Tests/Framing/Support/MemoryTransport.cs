@@ -21,7 +21,7 @@ public sealed class MemoryTransport : Stream
     public bool Aborted { get; private set; }
 
     /// <summary>A socket over this transport, with an abort that ends the connection both ways.</summary>
-    public FramedClientSocket CreateSocket(KeepAliveSweeper? sweeper = null) => new(this, Abort, sweeper);
+    public FramedClientSocket CreateSocket(KeepAliveSweeper? sweeper = null) => new(this, this, Abort, sweeper);
 
     public void Abort()
     {

@@ -1,0 +1,117 @@
+using System.Threading.Tasks.Sources;
+
+namespace BrokerGateway.Core.Connections;
+
+/// <summary>
+/// A connection's bounded queue of frames: many writers (the fan-out), one reader (the send loop).
+/// <para>
+/// Why not a bounded <c>Channel</c>: with its reader and writer objects, operation objects and a grown
+/// buffer it cost about 1 KiB for every connection, idle or not, where this costs an object of a few
+/// dozen bytes plus a small ring held only while frames wait. The reader's wait allocates nothing.
+/// </para>
+/// </summary>
+public sealed class OutboundQueue : IValueTaskSource<bool>
+{
+    /// <summary>A ring up to this size is kept when drained; a bigger one (a burst) is let go.</summary>
+    const int KeptCapacity = 4;
+
+    readonly object _gate = new();
+    readonly int _limit;
+    OutboundFrame[] _ring = [];
+    int _head;
+    int _count;
+    bool _completed;
+    bool _waiting;
+    ManualResetValueTaskSourceCore<bool> _wait = new() { RunContinuationsAsynchronously = true };
+
+    public OutboundQueue(int limit) => _limit = Math.Max(1, limit);
+
+    /// <summary>Frames waiting now.</summary>
+    public int Count { get { lock (_gate) return _count; } }
+
+    /// <summary>Queues a frame; false when the queue is full or completed (the frame is not queued).</summary>
+    public bool TryWrite(OutboundFrame frame)
+    {
+        lock (_gate)
+        {
+            if (_completed || _count == _limit) return false;
+            if (_count == _ring.Length) Grow();
+            _ring[(_head + _count) % _ring.Length] = frame;
+            _count++;
+            WakeReader();
+            return true;
+        }
+    }
+
+    /// <summary>No more writes; the reader drains what is queued, then its wait returns false.</summary>
+    public void Complete()
+    {
+        lock (_gate)
+        {
+            _completed = true;
+            WakeReader();
+        }
+    }
+
+    /// <summary>Takes the oldest frame, if any.</summary>
+    public bool TryRead(out OutboundFrame frame)
+    {
+        lock (_gate)
+        {
+            if (_count == 0)
+            {
+                frame = default;
+                return false;
+            }
+            frame = _ring[_head];
+            _ring[_head] = default; // the payload is not kept alive by the ring
+            _head = (_head + 1) % _ring.Length;
+            if (--_count == 0)
+            {
+                _head = 0;
+                if (_ring.Length > KeptCapacity) _ring = [];
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Waits until a frame is queued (true) or the queue is completed and drained (false). One reader
+    /// only; it is woken by <see cref="Complete"/>, so it needs no cancellation of its own.
+    /// </summary>
+    public ValueTask<bool> WaitToReadAsync()
+    {
+        lock (_gate)
+        {
+            if (_count > 0) return new(true);
+            if (_completed) return new(false);
+            if (_waiting) throw new InvalidOperationException("the outbound queue has one reader");
+            _wait.Reset();
+            _waiting = true;
+            return new(this, _wait.Version);
+        }
+    }
+
+    /// <summary>Under the lock: completes the reader's wait, if it is waiting.</summary>
+    void WakeReader()
+    {
+        if (!_waiting) return;
+        _waiting = false;
+        _wait.SetResult(_count > 0);
+    }
+
+    void Grow()
+    {
+        var bigger = new OutboundFrame[Math.Min(_limit, Math.Max(KeptCapacity, _ring.Length * 2))];
+        for (var i = 0; i < _count; i++) bigger[i] = _ring[(_head + i) % _ring.Length];
+        _ring = bigger;
+        _head = 0;
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _wait.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _wait.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _wait.OnCompleted(continuation, state, token, flags);
+}

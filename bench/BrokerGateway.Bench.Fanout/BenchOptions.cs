@@ -53,6 +53,12 @@ public sealed record BenchOptions
     /// <summary>Clients of the idle-memory measurement on fresh replicas; 0 skips it. Default 10,000.</summary>
     public int IdleClients { get; init; } = 10_000;
 
+    /// <summary>
+    /// Clients of the capacity check: all on one fresh replica, then one push to each of their rooms; 0 skips
+    /// it. Default 19,000 (the per-process file limit here is 20,000).
+    /// </summary>
+    public int CapacityClients { get; init; } = 19_000;
+
     /// <summary>Room size in the idle measurement (rooms are added to keep it). Default 100, as in the loaded shape.</summary>
     public int IdleRoomSize { get; init; } = 100;
 

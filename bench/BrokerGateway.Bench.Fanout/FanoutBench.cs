@@ -36,6 +36,7 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
         {
             await LoadedShapeAsync(cluster, publisher, ct);
             if (options.IdleClients > 0) await IdleMemoryAsync(cluster, ct);
+            if (options.CapacityClients > 0) await CapacityAsync(cluster, publisher, ct);
         }
         finally
         {
@@ -131,6 +132,34 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
         await fleet.WaitForQuietAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), ct);
         report.IdleMemory = new MemoryResult($"{options.IdleClients:N0} idle clients in {rooms} rooms of {options.IdleRoomSize}",
             options.IdleClients, before, await MeasureMemoryAsync(cluster, ct));
+        report.UnexpectedCloses += fleet.UnexpectedCloses;
+        report.CloseSamples.AddRange(fleet.UnexpectedCloseSamples);
+        await fleet.CloseAllAsync();
+        _fleet = null;
+    }
+
+    /// <summary>
+    /// Every client on the first replica of a fresh cluster, then one push to each room, a few in flight:
+    /// the sockets one process holds, and whether each of them still gets its push.
+    /// </summary>
+    async Task CapacityAsync(Cluster cluster, Publisher publisher, CancellationToken ct)
+    {
+        var rooms = Math.Max(1, options.CapacityClients / options.IdleRoomSize);
+        log($"capacity: {options.CapacityClients} clients on one fresh replica, {rooms} rooms of {options.IdleRoomSize}");
+        await cluster.StopReplicasAsync();
+        await cluster.StartReplicasAsync(ct);
+        var one = cluster.Replicas.Take(1).ToList();
+        var before = (await BaselineAsync(cluster, rooms, ct))[0];
+        var fleet = _fleet = new ClientFleet(rooms);
+        var connectStart = Stopwatch.GetTimestamp();
+        await fleet.ConnectAsync(options.CapacityClients, one, cluster.Tokens, options.ConnectConcurrency, ct);
+        var connectSeconds = Stopwatch.GetElapsedTime(connectStart).TotalSeconds;
+        log($"  connected in {connectSeconds:F1} s; waiting for presence frames to settle");
+        await fleet.WaitForQuietAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), ct);
+        var after = await cluster.Replicas[0].MeasureMemoryAsync(ct);
+        var push = await MeasureAsync("capacity, one push per room", cluster, publisher, fleet, rooms, Math.Min(10, rooms), ct);
+        log($"  {Describe(push)}");
+        report.Capacity = new CapacityResult(options.CapacityClients, connectSeconds, push, before, after);
         report.UnexpectedCloses += fleet.UnexpectedCloses;
         report.CloseSamples.AddRange(fleet.UnexpectedCloseSamples);
         await fleet.CloseAllAsync();

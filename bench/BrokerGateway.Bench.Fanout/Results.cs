@@ -49,6 +49,13 @@ public sealed record MemoryResult(string Label, int Clients, MemorySample[] Befo
         .Select(i => (double)delta(i) / Math.Max(1, After[i].Connections - Before[i].Connections)).Average();
 }
 
+/// <summary>Many clients on one replica: how long they took to connect, whether a push to each room reached them all.</summary>
+public sealed record CapacityResult(int Clients, double ConnectSeconds, RunResult Push, MemorySample Before, MemorySample After)
+{
+    public double HeapPerConnection => (double)(After.HeapBytes - Before.HeapBytes) / Math.Max(1, After.Connections - Before.Connections);
+    public double RssPerConnection => (double)(After.RssBytes - Before.RssBytes) / Math.Max(1, After.Connections - Before.Connections);
+}
+
 /// <summary>Everything the results file says.</summary>
 public sealed record BenchReport
 {
@@ -63,11 +70,12 @@ public sealed record BenchReport
     public Dictionary<string, long>? Syscalls { get; set; }
     public MemoryResult? LoadedMemory { get; set; }
     public MemoryResult? IdleMemory { get; set; }
+    public CapacityResult? Capacity { get; set; }
     public int UnexpectedCloses { get; set; }
     public List<string> CloseSamples { get; } = [];
     public List<string> Notes { get; } = [];
     public TimeSpan Duration { get; set; }
 
     /// <summary>Every run in the order they ran, warm-up included: none of them may lose a delivery.</summary>
-    public IEnumerable<RunResult> AllRuns => Warmup.Concat(Unloaded).Concat(Loaded).Concat(new[] { SyscallRun }.OfType<RunResult>());
+    public IEnumerable<RunResult> AllRuns => Warmup.Concat(Unloaded).Concat(Loaded).Concat(new[] { SyscallRun, Capacity?.Push }.OfType<RunResult>());
 }

@@ -62,6 +62,14 @@ public static class ResultsWriter
             Row(s, Inv($"GC heap per idle connection at {idle.Clients:N0}"), Inv($"{idle.HeapPerConnection / Kib:F2} KiB"), "≤ 6 KiB", idle.HeapPerConnection <= 6 * Kib);
             Row(s, Inv($"RSS per idle connection at {idle.Clients:N0}"), Inv($"{idle.RssPerConnection / Kib:F2} KiB"), "≤ 10 KiB", idle.RssPerConnection <= 10 * Kib);
         }
+        if (r.Capacity is { } cap)
+        {
+            var reached = cap.Push.Received == cap.Push.Expected && cap.Push.Duplicates == 0;
+            Row(s, Inv($"sockets on one replica, each reached by a push to its room"),
+                Inv($"{cap.Clients:N0} (connected in {cap.ConnectSeconds:F1} s; {cap.Push.Received:N0} / {cap.Push.Expected:N0} delivered)"), "19,000", cap.Clients >= 19_000 && reached);
+            Row(s, Inv($"GC heap / RSS per connection at {cap.Clients:N0} on one replica"),
+                Inv($"{cap.HeapPerConnection / Kib:F2} / {cap.RssPerConnection / Kib:F2} KiB"), "—", null);
+        }
         if (r.LoadedMemory is { } loaded)
             Row(s, Inv($"GC heap / RSS per connection at {loaded.Clients:N0} (loaded shape)"),
                 Inv($"{loaded.HeapPerConnection / Kib:F2} / {loaded.RssPerConnection / Kib:F2} KiB"), "—", null);
@@ -197,6 +205,7 @@ public static class ResultsWriter
         s.AppendLine("- Warm-up rounds (not counted; in the run table) come first: a loaded run and a tenth of it one at a time, repeated until the replicas' tiered-compilation thread takes under " +
             Inv($"{r.Options.WarmupJitShare:P0} of their CPU (at most {r.Options.WarmupRounds} rounds), so the measured runs execute the JIT's final code."));
         s.AppendLine("- Memory: a few clients connect and leave first (first-use costs out of the baseline); then a full blocking GC is induced in each replica through the runtime's diagnostics socket (an EventPipe session enabling the runtime provider's GCHeapCollect keyword, as dotnet-gcdump does), and RSS (/proc VmRSS) and `dotnet_gc_heap_bytes` from `/metrics` are read; the same after the clients have connected and the presence frames their joins cause have been delivered.");
+        s.AppendLine("- Capacity: on fresh replicas, every client connects to the first replica (the others hold none); once they are all welcomed its memory is measured as above, then one push goes to each room (10 in flight) and every client must receive its room's push exactly once (the last row of the run table).");
         s.AppendLine("- The machine's cores are shared by the replicas, nats-server, redis-server and the bench's own clients (their CPU is in the tables); other work on the machine shows as the load average above.");
         foreach (var note in r.Notes) s.AppendLine($"- {note}");
         s.AppendLine();

@@ -110,6 +110,7 @@ public sealed record BenchOptions
                 "--warmup-rounds" => o with { WarmupRounds = Int() },
                 "--idle-clients" => o with { IdleClients = Int() },
                 "--idle-room-size" => o with { IdleRoomSize = Int() },
+                "--capacity-clients" => o with { CapacityClients = Int() },
                 "--connect-concurrency" => o with { ConnectConcurrency = Int() },
                 "--phase-timeout-s" => o with { PhaseTimeout = TimeSpan.FromSeconds(Int()) },
                 "--deadline-s" => o with { Deadline = TimeSpan.FromSeconds(Int()) },

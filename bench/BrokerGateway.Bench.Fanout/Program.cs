@@ -23,7 +23,7 @@ void Log(string line) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s
 
 // Every client socket is a file descriptor of this process; each replica holds its share. Children inherit the limit.
 var fileLimit = ProcStat.RaiseFileLimit();
-var needed = (ulong)Math.Max(options.Clients, options.IdleClients) + 500;
+var needed = (ulong)Math.Max(options.Clients, Math.Max(options.IdleClients, options.CapacityClients)) + 500;
 if (fileLimit.Soft > 0 && fileLimit.Soft < needed)
 {
     Console.Error.WriteLine($"the open-file limit is {fileLimit.Soft} (hard {fileLimit.Hard}); {needed} are needed for this many clients");

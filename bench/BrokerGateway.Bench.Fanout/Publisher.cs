@@ -10,16 +10,18 @@ namespace BrokerGateway.Bench.Fanout;
 public sealed class Publisher : IAsyncDisposable
 {
     readonly NatsConnection _nats;
-    readonly string[] _subjects;
+    string[] _subjects;
     readonly byte[] _payload;
     int _nextSeq;
 
     Publisher(NatsConnection nats, int rooms, int payloadBytes)
     {
         _nats = nats;
-        _subjects = Enumerable.Range(0, rooms).Select(r => $"bgw.default.room.r{r}").ToArray();
+        _subjects = Subjects(rooms);
         _payload = new byte[payloadBytes];
     }
+
+    static string[] Subjects(int rooms) => Enumerable.Range(0, rooms).Select(r => $"bgw.default.room.r{r}").ToArray();
 
     public static async Task<Publisher> ConnectAsync(string url, int rooms, int payloadBytes, CancellationToken ct)
     {
@@ -37,6 +39,7 @@ public sealed class Publisher : IAsyncDisposable
     /// </summary>
     public async Task<long> RunAsync(DeliveryLedger ledger, int rooms, TimeSpan timeout, CancellationToken ct)
     {
+        if (rooms > _subjects.Length) _subjects = Subjects(rooms);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(timeout);
         long first = 0;

@@ -23,6 +23,9 @@ public sealed class BuiltinClientSocket(WebSocket socket) : IClientSocket
 
     public bool CanSend => socket.State is WebSocketState.Open or WebSocketState.CloseReceived;
 
+    /// <summary>The built-in socket's reads already begin with a zero-byte probe.</summary>
+    public ValueTask WaitForInputAsync(CancellationToken ct) => default;
+
     public async ValueTask<InboundMessage> ReceiveAsync(int maxMessageBytes, CancellationToken ct)
     {
         // A zero-byte read completes when data arrives, without renting a buffer for an idle socket.

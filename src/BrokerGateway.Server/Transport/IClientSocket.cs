@@ -34,6 +34,12 @@ public interface IClientSocket : IDisposable
     /// </summary>
     ValueTask<InboundMessage> ReceiveAsync(int maxMessageBytes, CancellationToken ct);
 
+    /// <summary>
+    /// Completes when input may be there to read, or the connection ended (the next read tells which). An
+    /// idle session waits here rather than in a read, so the wait holds no read state of its own.
+    /// </summary>
+    ValueTask WaitForInputAsync(CancellationToken ct);
+
     /// <summary>Writes the frames in order, then flushes once.</summary>
     ValueTask SendAsync(IReadOnlyList<OutboundFrame> frames, CancellationToken ct);
 

@@ -24,9 +24,9 @@ public static class SocketSession
         var receiving = ReceiveLoopAsync(socket, connection, maxMessageBytes, onMessage, stop.Token);
 
         // The client went away, or the core asked for a close (a slow consumer's send loop may be stuck in
-        // a write that never completes: the close timeout below deals with it).
-        await Task.WhenAny(sending, receiving, connection.CloseRequested);
-        connection.Close(CloseCodes.ServerError, "connection ended");
+        // a write that never completes: the close timeout below deals with it). Either loop asks for the
+        // close when it ends, however it ends.
+        await connection.CloseRequested;
         try
         {
             await sending.WaitAsync(CloseTimeout, aborted);
@@ -52,6 +52,7 @@ public static class SocketSession
         {
             while (!connection.IsClosing)
             {
+                await socket.WaitForInputAsync(ct); // idle here: no frame parsing in progress while nothing comes
                 var message = await socket.ReceiveAsync(maxMessageBytes, ct);
                 switch (message.Status)
                 {
@@ -71,6 +72,10 @@ public static class SocketSession
         catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException)
         {
             connection.Close(AbnormalClosure, "connection lost");
+        }
+        finally
+        {
+            connection.Close(CloseCodes.ServerError, "connection ended"); // a no-op unless a fault got here first
         }
     }
 
@@ -106,6 +111,10 @@ public static class SocketSession
         catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException)
         {
             connection.Close(AbnormalClosure, "connection lost");
+        }
+        finally
+        {
+            connection.Close(CloseCodes.ServerError, "connection ended"); // a no-op unless a fault got here first
         }
     }
 

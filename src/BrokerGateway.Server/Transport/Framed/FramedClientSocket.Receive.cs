@@ -37,6 +37,19 @@ public sealed partial class FramedClientSocket
     /// <summary>True while a receive or message buffer is rented (an idle socket holds neither).</summary>
     internal bool HoldsBuffers => Volatile.Read(ref _in) is not null || Volatile.Read(ref _message) is not null;
 
+    /// <summary>
+    /// A zero-byte read of the connection, unless bytes are buffered already. Returned as it is: while it
+    /// waits, the idle socket holds that one pending read and nothing of the frame parser's.
+    /// </summary>
+    public ValueTask WaitForInputAsync(CancellationToken ct)
+    {
+        if (_peerClosed || _inStart < _inEnd || Volatile.Read(ref _disposed) == 1) return default;
+#pragma warning disable CA2022 // a zero-byte read only waits; it reads nothing by design
+        var wait = _input.ReadAsync(Memory<byte>.Empty, ct);
+#pragma warning restore CA2022
+        return wait.IsCompletedSuccessfully ? default : new ValueTask(wait.AsTask());
+    }
+
     public async ValueTask<InboundMessage> ReceiveAsync(int maxMessageBytes, CancellationToken ct)
     {
         StartRead();

@@ -48,15 +48,24 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
         return (socket, aborted) => RunAsync(socket, hello, aborted);
     }
 
-    /// <summary>What the session keeps of the upgrade request (the request itself is let go).</summary>
-    readonly record struct ClientHello(string? Token, string? Nsp, string? RemoteAddress);
+    /// <summary>
+    /// What the session takes from the upgrade request (the request itself is let go). The token is taken
+    /// once: the session outlives it, and a JWT is some hundreds of bytes per idle connection.
+    /// </summary>
+    sealed class ClientHello(string? token, string? nsp, string? remoteAddress)
+    {
+        string? _token = token;
+        public string? Nsp { get; } = nsp;
+        public string? RemoteAddress { get; } = remoteAddress;
+        public string? TakeToken() => Interlocked.Exchange(ref _token, null);
+    }
 
     static ClientHello Hello(IQueryCollection query, IHeaderDictionary headers, string? remoteAddress) =>
         new(query["token"].FirstOrDefault() ?? Bearer(headers.Authorization.FirstOrDefault()), query["nsp"].FirstOrDefault(), remoteAddress);
 
     async Task RunAsync(IClientSocket socket, ClientHello hello, CancellationToken aborted)
     {
-        var token = hello.Token;
+        var token = hello.TakeToken();
         Task? pendingRead = null;
         var (identity, refusal) = token is not null
             ? await ValidateAsync(token)

@@ -42,10 +42,10 @@ public sealed partial class FramedClientSocket
 
         /// <summary>
         /// A socket on a connection whose upgrade was answered below HTTP (<see cref="ConnectionUpgrade"/>):
-        /// frames flow through the connection's own pipes.
+        /// frames flow through the connection's own pipes, and are written straight into its output.
         /// </summary>
         internal IClientSocket Adopt(IDuplexPipe connection, Action abort, TimeSpan keepAlive) =>
-            new FramedClientSocket(connection.Input.AsStream(leaveOpen: true), connection.Output.AsStream(leaveOpen: true), abort, Sweeper(keepAlive));
+            new FramedClientSocket(connection.Input.AsStream(leaveOpen: true), connection.Output, abort, Sweeper(keepAlive));
 
         KeepAliveSweeper? Sweeper(TimeSpan keepAlive) =>
             keepAlive > TimeSpan.Zero ? _sweepers.GetOrAdd(keepAlive, static k => new KeepAliveSweeper(k)) : null;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using BrokerGateway.Core.Connections;
 
 namespace BrokerGateway.Server.Transport.Framed;
@@ -19,9 +20,8 @@ public sealed partial class FramedClientSocket
     int _failed;
 
     /// <summary>
-    /// Writes every frame (header, then the shared payload untouched: server frames are not masked,
-    /// §5.1) into as few buffers as possible and hands them to the connection with one write, so the
-    /// batch costs one flush and, on Kestrel, one send. Frames offered after our close frame are dropped.
+    /// Writes every frame (header, then the shared payload untouched: server frames are not masked, §5.1)
+    /// and flushes once, so the batch costs one send. Frames offered after our close frame are dropped.
     /// </summary>
     public async ValueTask SendAsync(IReadOnlyList<OutboundFrame> frames, CancellationToken ct)
     {
@@ -92,7 +92,48 @@ public sealed partial class FramedClientSocket
         var pong = Interlocked.Exchange(ref _pongPayload, null);
         var ping = Interlocked.Exchange(ref _pingRequested, 0) == 1;
         var close = Volatile.Read(ref _closePayload);
+        if ((frames?.Count ?? 0) == 0 && pong is null && !ping && close is null) return;
+        try
+        {
+            if (_pipe is not null) await WriteToPipeAsync(_pipe, frames, pong, ping, close, ct);
+            else await WriteToStreamAsync(_output!, frames, pong, ping, close, ct);
+            if (close is not null) Volatile.Write(ref _closeWritten, 1);
+        }
+        catch (Exception)
+        {
+            Volatile.Write(ref _failed, 1);
+            throw;
+        }
+    }
 
+    /// <summary>
+    /// On the connection's own pipe: headers and payloads go straight into the transport's buffers, and the
+    /// one flush hands them to the socket (no buffer of ours in between, no second copy).
+    /// </summary>
+    static async ValueTask WriteToPipeAsync(PipeWriter pipe, IReadOnlyList<OutboundFrame>? frames, byte[]? pong, bool ping, byte[]? close,
+        CancellationToken ct)
+    {
+        var count = frames?.Count ?? 0;
+        for (var i = 0; i < count; i++)
+        {
+            var frame = frames![i];
+            pipe.Advance(FrameCodec.WriteHeader(pipe.GetSpan(FrameCodec.MaxServerHeader), frame.IsText ? Opcode.Text : Opcode.Binary, frame.Data.Length));
+            pipe.Write(frame.Data.Span);
+        }
+        if (pong is not null) pipe.Advance(WriteControl(pipe.GetSpan(2 + pong.Length), Opcode.Pong, pong));
+        if (ping) pipe.Advance(WriteControl(pipe.GetSpan(2), Opcode.Ping, []));
+        if (close is not null) pipe.Advance(WriteControl(pipe.GetSpan(2 + close.Length), Opcode.Close, close));
+        var flushed = await pipe.FlushAsync(ct);
+        if (flushed.IsCompleted || flushed.IsCanceled) throw new IOException("the connection is closed");
+    }
+
+    /// <summary>
+    /// On a stream (the upgraded request's): every frame serialized into as few rented buffers as possible
+    /// and handed over with one write, so the batch costs one flush and, on Kestrel, one send.
+    /// </summary>
+    async ValueTask WriteToStreamAsync(Stream output, IReadOnlyList<OutboundFrame>? frames, byte[]? pong, bool ping, byte[]? close,
+        CancellationToken ct)
+    {
         long size = 0;
         var count = frames?.Count ?? 0;
         for (var i = 0; i < count; i++)
@@ -102,7 +143,6 @@ public sealed partial class FramedClientSocket
         }
         var control = (pong is null ? 0 : 2 + pong.Length) + (ping ? 2 : 0) + (close is null ? 0 : 2 + close.Length);
         size += control;
-        if (size == 0) return;
 
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(size, WriteChunk));
         try
@@ -114,7 +154,7 @@ public sealed partial class FramedClientSocket
                 var payload = frame.Data;
                 if (buffer.Length - used < FrameCodec.MaxServerHeader + Math.Min(payload.Length, 1024))
                 {
-                    await WriteAsync(buffer, used, ct);
+                    await WriteAsync(output, buffer, used, ct);
                     used = 0;
                 }
                 used += FrameCodec.WriteHeader(buffer.AsSpan(used), frame.IsText ? Opcode.Text : Opcode.Binary, payload.Length);
@@ -126,27 +166,21 @@ public sealed partial class FramedClientSocket
                 else
                 {
                     // Too large to gather: what is gathered goes first, then the payload from its own memory.
-                    await WriteAsync(buffer, used, ct);
+                    await WriteAsync(output, buffer, used, ct);
                     used = 0;
-                    await _output.WriteAsync(payload, ct);
+                    await output.WriteAsync(payload, ct);
                 }
             }
             if (buffer.Length - used < control)
             {
-                await WriteAsync(buffer, used, ct);
+                await WriteAsync(output, buffer, used, ct);
                 used = 0;
             }
             if (pong is not null) used += WriteControl(buffer.AsSpan(used), Opcode.Pong, pong);
             if (ping) used += WriteControl(buffer.AsSpan(used), Opcode.Ping, []);
             if (close is not null) used += WriteControl(buffer.AsSpan(used), Opcode.Close, close);
-            await WriteAsync(buffer, used, ct);
-            await _output.FlushAsync(ct);
-            if (close is not null) Volatile.Write(ref _closeWritten, 1);
-        }
-        catch (Exception)
-        {
-            Volatile.Write(ref _failed, 1);
-            throw;
+            await WriteAsync(output, buffer, used, ct);
+            await output.FlushAsync(ct);
         }
         finally
         {
@@ -154,8 +188,8 @@ public sealed partial class FramedClientSocket
         }
     }
 
-    ValueTask WriteAsync(byte[] buffer, int count, CancellationToken ct) =>
-        count == 0 ? default : _output.WriteAsync(buffer.AsMemory(0, count), ct);
+    static ValueTask WriteAsync(Stream output, byte[] buffer, int count, CancellationToken ct) =>
+        count == 0 ? default : output.WriteAsync(buffer.AsMemory(0, count), ct);
 
     static int WriteControl(Span<byte> destination, Opcode opcode, ReadOnlySpan<byte> payload)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 
 namespace BrokerGateway.Server.Transport.Framed;
 
@@ -17,7 +18,8 @@ namespace BrokerGateway.Server.Transport.Framed;
 public sealed partial class FramedClientSocket : IClientSocket
 {
     readonly Stream _input;
-    readonly Stream _output;
+    readonly Stream? _output; // frames out through a stream, or
+    readonly PipeWriter? _pipe; // straight into the connection's output pipe
     readonly Action _abort;
     readonly KeepAliveSweeper? _sweeper;
 
@@ -27,14 +29,20 @@ public sealed partial class FramedClientSocket : IClientSocket
 
     int _disposed;
 
-    /// <param name="input">Client frames in (the upgraded request's stream, or the connection's input pipe).</param>
-    /// <param name="output">Server frames out (the same stream, or the connection's output pipe).</param>
+    /// <param name="input">Client frames in (the upgraded request's stream, or the connection's input pipe as one).</param>
+    /// <param name="output">Server frames out (the same stream).</param>
     /// <param name="abort">Ends the connection at once.</param>
     /// <param name="sweeper">Pings and expires this socket; null for no keepalive.</param>
     internal FramedClientSocket(Stream input, Stream output, Action abort, KeepAliveSweeper? sweeper)
+        : this(input, abort, sweeper) => _output = output;
+
+    /// <summary>A socket writing its frames straight into the connection's output pipe.</summary>
+    internal FramedClientSocket(Stream input, PipeWriter output, Action abort, KeepAliveSweeper? sweeper)
+        : this(input, abort, sweeper) => _pipe = output;
+
+    FramedClientSocket(Stream input, Action abort, KeepAliveSweeper? sweeper)
     {
         _input = input;
-        _output = output;
         _abort = abort;
         _sweeper = sweeper;
         _lastReceived = sweeper?.Now ?? 0;

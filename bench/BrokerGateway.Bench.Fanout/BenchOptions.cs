@@ -31,8 +31,8 @@ public sealed record BenchOptions
     /// <summary>Pushes in flight in a loaded run: one is in flight until every member of its room has it. Default 100.</summary>
     public int Window { get; init; } = 100;
 
-    /// <summary>Loaded runs; the report quotes their medians. Default 3.</summary>
-    public int Runs { get; init; } = 3;
+    /// <summary>Loaded runs; the report quotes their medians. Default 5 (the machine is noisy).</summary>
+    public int Runs { get; init; } = 5;
 
     /// <summary>Pushes of each unloaded run (one at a time, the next once all members have the last). Default 200.</summary>
     public int UnloadedMessages { get; init; } = 200;

@@ -98,11 +98,12 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
 
     /// <summary>
     /// Rounds of pushes, loaded then one at a time (the two runs take different paths through the code),
-    /// until the JIT has tiered up what they use: with tiered PGO the replicas keep compiling for seconds
+    /// until the JIT has tiered up what they use (two rounds in a row under the threshold): with tiered PGO the replicas keep compiling for seconds
     /// after start, longer on a busy machine, and that CPU would otherwise be counted as fan-out.
     /// </summary>
     async Task WarmUpAsync(Cluster cluster, Publisher publisher, ClientFleet fleet, CancellationToken ct)
     {
+        var quietRounds = 0;
         for (var round = 1; round <= options.WarmupRounds; round++)
         {
             var loaded = await MeasureAsync($"warm-up {round}", cluster, publisher, fleet, options.WarmupMessages, options.Window, ct);
@@ -113,7 +114,9 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
             var jit = loaded.ReplicaThreadCpu[0] + single.ReplicaThreadCpu[0];
             var share = cpu > 0 ? jit / cpu : 0;
             log($"warm-up {round}: JIT {jit:F2} s of {cpu:F2} s replica CPU ({share:P0})");
-            if (share < options.WarmupJitShare) return;
+            // Two quiet rounds in a row: after one, tiered PGO may still be promoting methods it just counted.
+            quietRounds = share < options.WarmupJitShare ? quietRounds + 1 : 0;
+            if (quietRounds == 2) return;
         }
         report.Notes.Add($"The replicas were still compiling after {options.WarmupRounds} warm-up rounds; the first runs include JIT time (see the thread split).");
     }

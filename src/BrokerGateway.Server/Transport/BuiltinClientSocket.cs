@@ -23,6 +23,9 @@ public sealed class BuiltinClientSocket(WebSocket socket) : IClientSocket
 
     public bool CanSend => socket.State is WebSocketState.Open or WebSocketState.CloseReceived;
 
+    /// <summary>The built-in stack's keepalive only pings; it never gives up on a client itself.</summary>
+    public bool IsStale => false;
+
     /// <summary>The built-in socket's reads already begin with a zero-byte probe.</summary>
     public ValueTask WaitForInputAsync(CancellationToken ct) => default;
 

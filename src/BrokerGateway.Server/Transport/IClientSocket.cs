@@ -43,6 +43,9 @@ public interface IClientSocket : IDisposable
     /// <summary>Writes the frames in order, then flushes once.</summary>
     ValueTask SendAsync(IReadOnlyList<OutboundFrame> frames, CancellationToken ct);
 
+    /// <summary>True once keepalive gave up on a silent client (it was told 4004, then cut off).</summary>
+    bool IsStale { get; }
+
     /// <summary>True while frames may still be sent (no close frame sent, no failure).</summary>
     bool CanSend { get; }
 

@@ -71,12 +71,19 @@ public static class SocketSession
         }
         catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException)
         {
-            connection.Close(AbnormalClosure, "connection lost");
+            Lost(socket, connection);
         }
         finally
         {
             connection.Close(CloseCodes.ServerError, "connection ended"); // a no-op unless a fault got here first
         }
+    }
+
+    /// <summary>The connection broke: lost (1006), or cut off by keepalive after its 4004.</summary>
+    static void Lost(IClientSocket socket, ClientConnection connection)
+    {
+        if (socket.IsStale) connection.Close(CloseCodes.Stale);
+        else connection.Close(AbnormalClosure, "connection lost");
     }
 
     /// <summary>Closes with a terminal code, telling the client why in a last frame first.</summary>
@@ -110,7 +117,7 @@ public static class SocketSession
         }
         catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException)
         {
-            connection.Close(AbnormalClosure, "connection lost");
+            Lost(socket, connection);
         }
         finally
         {

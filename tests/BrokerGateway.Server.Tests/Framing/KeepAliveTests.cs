@@ -1,4 +1,7 @@
+using BrokerGateway.Core.Connections;
+using BrokerGateway.Server.Protocol.Native;
 using BrokerGateway.Server.Tests.Framing.Support;
+using BrokerGateway.Server.Transport;
 using BrokerGateway.Server.Transport.Framed;
 
 namespace BrokerGateway.Server.Tests.Framing;
@@ -69,6 +72,28 @@ public sealed class KeepAliveTests
         sweeper.Sweep();
         Assert.Equal(4004, (await client.NextFrameAsync()).CloseCode);
         sweeper.Sweep();
+        Assert.True(client.Aborted);
+    }
+
+    [Fact]
+    public async Task ASessionWhoseClientWentSilent_EndsWith4004_NotAsLost()
+    {
+        var clock = new ManualClock();
+        var sweeper = new KeepAliveSweeper(TimeSpan.FromSeconds(10), clock);
+        var client = new MemoryTransport();
+        using var socket = client.CreateSocket(sweeper);
+        var connection = new ClientConnection("c-silent", "default", "silent", "n1", NativeDialect.Instance, sendQueueLimit: 16);
+        var session = SocketSession.RunAsync(socket, connection, 1024, _ => ValueTask.FromResult<int?>(null), CancellationToken.None);
+
+        clock.Advance(10_000);
+        sweeper.Sweep(); // ping
+        clock.Advance(10_000);
+        sweeper.Sweep(); // 4004
+        Assert.Equal(Opcode.Ping, (await client.NextFrameAsync()).Opcode);
+        Assert.Equal(4004, (await client.NextFrameAsync()).CloseCode);
+        sweeper.Sweep(); // no answer: cut off
+
+        Assert.Equal(CloseCodes.Stale, await session.WaitAsync(Timeout));
         Assert.True(client.Aborted);
     }
 

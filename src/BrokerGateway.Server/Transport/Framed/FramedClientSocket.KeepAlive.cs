@@ -7,6 +7,8 @@ public sealed partial class FramedClientSocket
     long _lastPing = long.MinValue; // never
     int _stale;
 
+    public bool IsStale => Volatile.Read(ref _stale) == 1;
+
     /// <summary>This socket's index in its sweeper's table; guarded by the sweeper's lock.</summary>
     internal int SweepSlot { get; set; } = -1;
 

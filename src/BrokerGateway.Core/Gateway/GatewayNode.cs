@@ -102,12 +102,31 @@ public sealed partial class GatewayNode : IAsyncDisposable
         }
         catch
         {
-            await CloseAsync(connection, CloseCodes.ServerError);
+            await ForgetAsync(connection, CloseCodes.ServerError);
             throw;
+        }
+        if (request.Uid is { } user && Options.MaxConnectionsPerUser > 0 && await BeyondUserLimitAsync(connection, user, ct) is { } holding)
+        {
+            await ForgetAsync(connection, CloseCodes.TooManyConnections);
+            throw new GatewayException(ErrorCodes.LimitExceeded, $"user already holds {holding} connections (limit {Options.MaxConnectionsPerUser})");
         }
         ConnectionOpened?.Invoke(connection);
         foreach (var room in rooms) await AnnounceAsync(connection, room, joined: true);
         return connection;
+    }
+
+    /// <summary>
+    /// The user's limit, checked again once this connection is in presence: connects racing on different
+    /// replicas all passed the first check, but now each sees the others, and those beyond the limit in
+    /// connect order (then id order) are refused. Returns how many the user held before this one, or null.
+    /// </summary>
+    async Task<int?> BeyondUserLimitAsync(ClientConnection connection, string uid, CancellationToken ct)
+    {
+        var all = await Presence.GetUserConnectionsAsync(connection.Nsp, uid, ct);
+        // Times as presence stores them (its precision), so every replica orders the same list the same way.
+        if (all.FirstOrDefault(c => c.Conn == connection.Id) is not { } self) return null; // presence is down: the first check stands
+        var earlier = all.Count(c => c.ConnectedAt < self.ConnectedAt || (c.ConnectedAt == self.ConnectedAt && string.CompareOrdinal(c.Conn, self.Conn) < 0));
+        return earlier >= Options.MaxConnectionsPerUser ? earlier : null;
     }
 
     /// <summary>
@@ -116,7 +135,18 @@ public sealed partial class GatewayNode : IAsyncDisposable
     /// </summary>
     public async Task CloseAsync(ClientConnection connection, int code)
     {
-        if (!_connections.TryRemove(connection.Id, out _)) return;
+        if (await ForgetAsync(connection, code) is not { } rooms) return;
+        foreach (var room in rooms) await AnnounceAsync(connection, room, joined: false);
+        ConnectionClosed?.Invoke(connection, code);
+    }
+
+    /// <summary>
+    /// Takes a connection out of this node, its groups and presence, and returns the rooms it was in; null
+    /// when it was gone already. Nothing is announced: a connection refused while opening was never seen.
+    /// </summary>
+    async Task<string[]?> ForgetAsync(ClientConnection connection, int code)
+    {
+        if (!_connections.TryRemove(connection.Id, out _)) return null;
         connection.Close(code);
         var rooms = connection.Rooms;
         await Groups.RemoveAsync(Target.Connection(connection.Id), connection);
@@ -125,8 +155,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
         foreach (var room in rooms) await Groups.RemoveAsync(Target.Room(connection.Nsp, room), connection);
         foreach (var topic in connection.Topics) await Groups.RemoveAsync(Target.Topic(connection.Nsp, topic), connection);
         await WritePresenceAsync(p => p.RemoveConnectionAsync(connection.Nsp, connection.Id));
-        foreach (var room in rooms) await AnnounceAsync(connection, room, joined: false);
-        ConnectionClosed?.Invoke(connection, code);
+        return rooms;
     }
 
     /// <summary>What presence should hold for a live connection.</summary>

@@ -1,0 +1,79 @@
+using System.Reflection;
+using BrokerGateway.Core.Broker;
+using BrokerGateway.Core.Connections;
+using BrokerGateway.Core.Fanout;
+using BrokerGateway.Core.Gateway;
+using BrokerGateway.Core.Presence;
+
+namespace BrokerGateway.Core.Tests.Gateway;
+
+/// <summary>The connections-per-user limit holds when connects for one user race (as they do across replicas).</summary>
+public sealed class UserLimitTests
+{
+    static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task ConnectsRacingForOneUser_LetInOnlyTheLimit()
+    {
+        const int racers = 6;
+        var store = new MemoryPresenceStore();
+        await using var broker = new MemoryBroker();
+        var node = new GatewayNode(new GatewayOptions { MaxConnectionsPerUser = 2 }, broker, RacingPresence.Wrap(store, racers));
+
+        var attempts = Enumerable.Range(0, racers)
+            .Select(_ => Task.Run(() => node.OpenAsync(new ConnectRequest("default", "racer", SilentDialect.Instance))))
+            .ToArray();
+        await Task.WhenAll(attempts.Select(a => a.ContinueWith(_ => { }))).WaitAsync(Limit);
+
+        Assert.Equal(2, attempts.Count(a => a.IsCompletedSuccessfully));
+        Assert.All(attempts.Where(a => a.IsFaulted), a => Assert.Equal(ErrorCodes.LimitExceeded, Assert.IsType<GatewayException>(a.Exception!.InnerException).Code));
+        Assert.Equal(2, (await store.GetUserConnectionsAsync("default", "racer")).Count);
+        Assert.Equal(2, node.ConnectionCount);
+    }
+
+    /// <summary>
+    /// A presence store whose first round of user-connection reads all return before any connect has been
+    /// written, as when connects race on different replicas: every racer passes the check made before the write.
+    /// </summary>
+    public class RacingPresence : DispatchProxy
+    {
+        IPresenceStore _inner = null!;
+        int _racers;
+        int _arrived;
+        readonly TaskCompletionSource _allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public static IPresenceStore Wrap(IPresenceStore inner, int racers)
+        {
+            var proxy = Create<IPresenceStore, RacingPresence>();
+            var racing = (RacingPresence)(object)proxy;
+            racing._inner = inner;
+            racing._racers = racers;
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? method, object?[]? args)
+        {
+            var result = method!.Invoke(_inner, args);
+            if (method.Name != nameof(IPresenceStore.GetUserConnectionsAsync) || Volatile.Read(ref _arrived) >= _racers) return result;
+            if (Interlocked.Increment(ref _arrived) == _racers) _allArrived.TrySetResult();
+            return HeldAsync((Task<IReadOnlyList<ConnectionState>>)result!);
+        }
+
+        async Task<IReadOnlyList<ConnectionState>> HeldAsync(Task<IReadOnlyList<ConnectionState>> read)
+        {
+            var connections = await read;
+            await _allArrived.Task.WaitAsync(Limit);
+            return connections;
+        }
+    }
+
+    sealed class SilentDialect : IClientDialect
+    {
+        public static readonly SilentDialect Instance = new();
+        public string Name => "silent";
+        public OutboundFrame EncodePush(Push push) => new(Array.Empty<byte>());
+        public OutboundFrame EncodePresence(PresenceChange change) => new(Array.Empty<byte>());
+        public OutboundFrame EncodeReconnect(TimeSpan after) => new(Array.Empty<byte>());
+        public OutboundFrame EncodeDisconnect(int code, string reason) => new(Array.Empty<byte>());
+    }
+}

@@ -1,6 +1,8 @@
 using System.Net.WebSockets;
 using System.Text;
 using BrokerGateway.Core.Addressing;
+using BrokerGateway.Core.Broker;
+using BrokerGateway.Core.Fanout;
 
 namespace BrokerGateway.Server.Tests;
 
@@ -13,6 +15,21 @@ public sealed class EmbeddedGatewayTests : IAsyncLifetime
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
     int Port => _gateway.PublicPort;
+
+    [Fact]
+    public async Task ACommandTheGatewayCannotApply_IsCountedAndShownInMetrics_AndChangesNothing()
+    {
+        await using var client = await TestClient.ConnectAsync(Port, Tokens.Hs256("commanded", rooms: ["r1"]));
+        var subject = _gateway.Node.Subjects.Connection(client.Conn);
+        await _gateway.Node.Broker.PublishAsync(subject, default, new MessageHeaders().Add(BgwHeaders.Op, "teleport"));
+        await _gateway.Node.Broker.PublishAsync(subject, "not json"u8.ToArray(), new MessageHeaders().Add(BgwHeaders.Op, Ops.SetSession));
+
+        await Eventually.TrueAsync(() => _gateway.Node.CommandsRejected == 2);
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{_gateway.InternalPort}/metrics");
+        Assert.Contains($"bgw_commands_rejected_total{{node=\"{_gateway.Node.NodeId}\"}} 2", metrics);
+        Assert.Null((await client.JoinAsync("r2"))["error"]); // the session goes on
+    }
 
     [Fact]
     public async Task Connect_WithQueryToken_WelcomesWithUserAndNode()

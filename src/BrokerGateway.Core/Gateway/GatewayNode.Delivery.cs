@@ -14,6 +14,13 @@ public sealed partial class GatewayNode
     long _delivered;
     long _refused;
 
+    /// <summary>Commands (<c>Bgw-Op</c>) this node could not apply: an unknown operation, or arguments it cannot read.</summary>
+    public long CommandsRejected => Interlocked.Read(ref _commandsRejected);
+    long _commandsRejected;
+
+    /// <summary>Raised for each rejected command: (target, operation, why). A backend has no other way to hear it.</summary>
+    public event Action<Target, string, string>? CommandRejected;
+
     BrokerHandler HandlerFor(Target target) => message => OnMessageAsync(target, message);
 
     /// <summary>
@@ -88,12 +95,25 @@ public sealed partial class GatewayNode
                 case Ops.SetUser:
                     foreach (var c in members) await SetUserAsync(c, headers[BgwHeaders.Uid]);
                     break;
+                case Ops.Clear:
+                    Reject(target, op, "clear applies to a room or a topic");
+                    break;
+                default:
+                    Reject(target, op, "unknown operation");
+                    break;
             }
         }
         catch (Exception e) when (e is JsonException or GatewayException or FormatException)
         {
-            // A malformed command from a backend changes nothing; the gateway goes on.
+            // A malformed command from a backend changes nothing; the gateway goes on, and says so.
+            Reject(target, op, e.Message);
         }
+    }
+
+    void Reject(Target target, string op, string why)
+    {
+        Interlocked.Increment(ref _commandsRejected);
+        CommandRejected?.Invoke(target, op, why);
     }
 
     void DeliverPresence(Target target, ClientConnection[] members, ReadOnlyMemory<byte> body)

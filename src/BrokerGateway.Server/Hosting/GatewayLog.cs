@@ -20,4 +20,7 @@ public static partial class GatewayLog
 
     [LoggerMessage(6, LogLevel.Warning, "Broker link {State}", EventName = "BrokerState")]
     public static partial void BrokerState(ILogger log, string state);
+
+    [LoggerMessage(7, LogLevel.Warning, "Command {Op} on {Target} not applied: {Why}", EventName = "CommandRejected")]
+    public static partial void CommandRejected(ILogger log, string op, string target, string why);
 }

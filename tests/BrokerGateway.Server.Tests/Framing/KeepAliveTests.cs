@@ -31,7 +31,7 @@ public sealed class KeepAliveTests
     public async Task ClientThatAnswersEveryPing_StaysOpen()
     {
         var clock = new ManualClock();
-        var sweeper = new KeepAliveSweeper(TimeSpan.FromSeconds(10), clock);
+        var sweeper = new KeepAliveSweeper(TimeSpan.FromSeconds(10), clock, spread: 0);
         var client = new MemoryTransport();
         using var socket = client.CreateSocket(sweeper);
         var reading = socket.ReceiveAsync(1024, CancellationToken.None).AsTask();
@@ -58,7 +58,7 @@ public sealed class KeepAliveTests
     public async Task LateTick_PingsFirst_AndClosesOnlyAfterThePingHadAnIntervalToBeAnswered()
     {
         var clock = new ManualClock();
-        var sweeper = new KeepAliveSweeper(TimeSpan.FromSeconds(10), clock);
+        var sweeper = new KeepAliveSweeper(TimeSpan.FromSeconds(10), clock, spread: 0);
         var client = new MemoryTransport();
         using var socket = client.CreateSocket(sweeper);
 
@@ -79,7 +79,7 @@ public sealed class KeepAliveTests
     public async Task ASessionWhoseClientWentSilent_EndsWith4004_NotAsLost()
     {
         var clock = new ManualClock();
-        var sweeper = new KeepAliveSweeper(TimeSpan.FromSeconds(10), clock);
+        var sweeper = new KeepAliveSweeper(TimeSpan.FromSeconds(10), clock, spread: 0);
         var client = new MemoryTransport();
         using var socket = client.CreateSocket(sweeper);
         var connection = new ClientConnection("c-silent", "default", "silent", "n1", NativeDialect.Instance, sendQueueLimit: 16);
@@ -101,7 +101,7 @@ public sealed class KeepAliveTests
     public async Task ClientClosingGracefullyInTime_IsNotAborted()
     {
         var clock = new ManualClock();
-        var sweeper = new KeepAliveSweeper(TimeSpan.FromSeconds(10), clock);
+        var sweeper = new KeepAliveSweeper(TimeSpan.FromSeconds(10), clock, spread: 0);
         var client = new MemoryTransport();
         using var socket = client.CreateSocket(sweeper);
 
@@ -126,5 +126,39 @@ public sealed class KeepAliveTests
         Assert.Equal(50, sweeper.Count);
         foreach (var socket in sockets) socket.Dispose();
         Assert.Equal(0, sweeper.Count);
+    }
+
+    [Fact]
+    public async Task SocketsThatConnectedTogether_ArePingedOverHalfAnInterval_NotInOneTick()
+    {
+        var clock = new ManualClock();
+        var sweeper = new KeepAliveSweeper(TimeSpan.FromSeconds(16), clock);
+        var clients = Enumerable.Range(0, 200).Select(_ => new MemoryTransport()).ToArray();
+        var sockets = clients.Select(c => c.CreateSocket(sweeper)).ToArray();
+        try
+        {
+            clock.Advance(15_999);
+            sweeper.Sweep();
+            Assert.All(clients, c => Assert.True(c.NothingWritten()));
+
+            var pingedPerTick = new List<int>();
+            var pinged = new HashSet<MemoryTransport>();
+            for (var tick = 0; tick <= 8; tick++) // ticks every second: half an interval, and one more
+            {
+                clock.Advance(1_000);
+                sweeper.Sweep();
+                var now = clients.Where(c => !pinged.Contains(c) && !c.NothingWritten()).ToArray();
+                foreach (var c in now) Assert.Equal(Opcode.Ping, (await c.NextFrameAsync()).Opcode);
+                pinged.UnionWith(now);
+                pingedPerTick.Add(now.Length);
+            }
+
+            Assert.Equal(clients.Length, pinged.Count); // every socket, within half an interval more
+            Assert.True(pingedPerTick.Max() <= clients.Length / 3, $"pings per tick: {string.Join(", ", pingedPerTick)}");
+        }
+        finally
+        {
+            foreach (var socket in sockets) socket.Dispose();
+        }
     }
 }

@@ -11,6 +11,7 @@ public sealed class KeepAliveSweeper
     readonly object _gate = new();
     readonly TimeProvider _time;
     readonly long _intervalMs;
+    readonly long _spreadMs;
     readonly TimeSpan _period;
     readonly List<FramedClientSocket> _ping = [];
     readonly List<FramedClientSocket> _expire = [];
@@ -22,14 +23,20 @@ public sealed class KeepAliveSweeper
 
     /// <param name="interval">
     /// Silence after which a socket is pinged; after twice this it is closed as stale. Ticks come every
-    /// quarter interval (10 ms to 5 s), so each deadline is met within a quarter interval.
+    /// sixteenth of an interval (10 ms to 5 s), so each deadline is met within that.
     /// </param>
     /// <param name="time">The clock and timer (tests drive their own); the system's by default.</param>
-    public KeepAliveSweeper(TimeSpan interval, TimeProvider? time = null)
+    /// <param name="spread">
+    /// Each socket waits a further random share of the interval, up to this fraction, before its ping, so
+    /// sockets that connected together are not pinged together: a ping and its pong each hold a buffer of
+    /// the transport until they are through, and ten thousand at once grow its pool by as many.
+    /// </param>
+    public KeepAliveSweeper(TimeSpan interval, TimeProvider? time = null, double spread = 0.5)
     {
         _time = time ?? TimeProvider.System;
         _intervalMs = Math.Max(1, (long)interval.TotalMilliseconds);
-        _period = TimeSpan.FromMilliseconds(Math.Clamp(_intervalMs / 4, 10, 5000));
+        _spreadMs = (long)(_intervalMs * Math.Clamp(spread, 0, 1));
+        _period = TimeSpan.FromMilliseconds(Math.Clamp(_intervalMs / 16, 10, 5000));
     }
 
     /// <summary>Milliseconds on the sweeper's clock: when sockets last heard from their clients, and when ticks run.</summary>
@@ -45,6 +52,7 @@ public sealed class KeepAliveSweeper
             if (socket.SweepSlot >= 0) return;
             if (_count == _sockets.Length) Array.Resize(ref _sockets, _count * 2);
             socket.SweepSlot = _count;
+            socket.PingDelay = _spreadMs == 0 ? 0 : Random.Shared.NextInt64(_spreadMs);
             _sockets[_count++] = socket;
             if (_timer is not null) return;
             // The timer must not capture the first request's execution context for its whole life.

@@ -52,7 +52,9 @@ public static class SocketSession
         {
             while (!connection.IsClosing)
             {
-                await socket.WaitForInputAsync(ct); // idle here: no frame parsing in progress while nothing comes
+                // Idle here: no frame parsing in progress while nothing comes, and no cancellation registered
+                // either (the wait ends when the connection does: the session aborts the socket last).
+                await socket.WaitForInputAsync(CancellationToken.None);
                 var message = await socket.ReceiveAsync(maxMessageBytes, ct);
                 switch (message.Status)
                 {

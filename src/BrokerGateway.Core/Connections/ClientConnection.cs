@@ -8,9 +8,12 @@ public sealed class ClientConnection
 {
     readonly OutboundQueue _outbound;
     readonly TaskCompletionSource<CloseRequest> _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    readonly HashSet<string> _rooms = [];
-    readonly HashSet<string> _topics = [];
-    Dictionary<string, string> _session;
+    // Memberships and session under one lock; each collection exists only once it has something in it
+    // (most connections have no topics and no session data, and an idle one should cost little).
+    readonly object _gate = new();
+    HashSet<string>? _rooms;
+    HashSet<string>? _topics;
+    Dictionary<string, string>? _session;
     long _sequence;
     string? _uid;
 
@@ -23,7 +26,7 @@ public sealed class ClientConnection
         Node = node;
         Dialect = dialect;
         ConnectedAt = DateTimeOffset.UtcNow;
-        _session = session is null ? [] : new Dictionary<string, string>(session);
+        if (session is { Count: > 0 }) _session = new Dictionary<string, string>(session);
         _outbound = new OutboundQueue(sendQueueLimit); // TryWrite fails when full: we close, never block fan-out
     }
 
@@ -68,30 +71,33 @@ public sealed class ClientConnection
         _outbound.Complete();
     }
 
-    public string[] Rooms { get { lock (_rooms) return [.. _rooms]; } }
-    public string[] Topics { get { lock (_topics) return [.. _topics]; } }
+    public string[] Rooms { get { lock (_gate) return _rooms is null ? [] : [.. _rooms]; } }
+    public string[] Topics { get { lock (_gate) return _topics is null ? [] : [.. _topics]; } }
 
-    internal bool AddRoom(string room) { lock (_rooms) return _rooms.Add(room); }
-    internal bool RemoveRoom(string room) { lock (_rooms) return _rooms.Remove(room); }
-    internal int RoomCount { get { lock (_rooms) return _rooms.Count; } }
-    public bool InRoom(string room) { lock (_rooms) return _rooms.Contains(room); }
-    internal bool AddTopic(string topic) { lock (_topics) return _topics.Add(topic); }
-    internal bool RemoveTopic(string topic) { lock (_topics) return _topics.Remove(topic); }
-    public bool HasTopic(string topic) { lock (_topics) return _topics.Contains(topic); }
+    internal bool AddRoom(string room) { lock (_gate) return (_rooms ??= []).Add(room); }
+    internal bool RemoveRoom(string room) { lock (_gate) return _rooms?.Remove(room) ?? false; }
+    internal int RoomCount { get { lock (_gate) return _rooms?.Count ?? 0; } }
+    public bool InRoom(string room) { lock (_gate) return _rooms?.Contains(room) ?? false; }
+    internal bool AddTopic(string topic) { lock (_gate) return (_topics ??= []).Add(topic); }
+    internal bool RemoveTopic(string topic) { lock (_gate) return _topics?.Remove(topic) ?? false; }
+    public bool HasTopic(string topic) { lock (_gate) return _topics?.Contains(topic) ?? false; }
 
-    public IReadOnlyDictionary<string, string> Session { get { lock (_rooms) return new Dictionary<string, string>(_session); } }
+    public IReadOnlyDictionary<string, string> Session
+    {
+        get { lock (_gate) return _session is null ? new Dictionary<string, string>() : new Dictionary<string, string>(_session); }
+    }
 
     internal void UpdateSession(IReadOnlyDictionary<string, string?> values, bool replace)
     {
-        lock (_rooms)
+        lock (_gate)
         {
-            var next = replace ? new Dictionary<string, string>() : new Dictionary<string, string>(_session);
+            var next = replace || _session is null ? new Dictionary<string, string>() : new Dictionary<string, string>(_session);
             foreach (var (k, v) in values)
             {
                 if (v is null) next.Remove(k);
                 else next[k] = v;
             }
-            _session = next;
+            _session = next.Count == 0 ? null : next;
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using BrokerGateway.Nats.Internal;
 
 namespace BrokerGateway.Nats;
@@ -16,13 +15,10 @@ public sealed partial class NatsConnection
         CancellationToken cancellationToken = default)
     {
         Subjects.ValidatePublish(subject);
-        var prefix = EnsureInbox();
-        var id = Interlocked.Increment(ref _lastRequestId);
-        var pending = new PendingRequest(subject);
-        _requests[id] = pending;
+        var (id, replyTo, pending) = OpenRequest(subject);
         try
         {
-            await PublishAsync(subject, payload, headers, prefix + id.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+            await PublishAsync(subject, payload, headers, replyTo, cancellationToken).ConfigureAwait(false);
             await FlushAsync(cancellationToken).ConfigureAwait(false);
             return !(pending.Task.IsFaulted && pending.Task.Exception?.InnerException is NatsNoRespondersException);
         }

@@ -27,14 +27,10 @@ public sealed partial class NatsConnection
         Subjects.ValidatePublish(subject);
         var wait = timeout ?? _options.RequestTimeout;
         if (wait <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "must be positive");
-        var prefix = EnsureInbox();
-        var id = Interlocked.Increment(ref _lastRequestId);
-        var pending = new PendingRequest(subject);
-        // Registered before publishing, so even an immediate reply finds it.
-        _requests[id] = pending;
+        var (id, replyTo, pending) = OpenRequest(subject);
         try
         {
-            await PublishAsync(subject, payload, headers, prefix + id.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+            await PublishAsync(subject, payload, headers, replyTo, cancellationToken).ConfigureAwait(false);
             return await pending.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
@@ -45,6 +41,19 @@ public sealed partial class NatsConnection
         {
             _requests.TryRemove(id, out _);
         }
+    }
+
+    /// <summary>
+    /// A reply slot on the shared inbox: its id, the reply subject to publish with, and the reply to wait
+    /// for. Registered before publishing, so even an immediate reply finds it; the caller removes it.
+    /// </summary>
+    (long Id, string ReplyTo, PendingRequest Pending) OpenRequest(string subject)
+    {
+        var prefix = EnsureInbox();
+        var id = Interlocked.Increment(ref _lastRequestId);
+        var pending = new PendingRequest(subject);
+        _requests[id] = pending;
+        return (id, prefix + id.ToString(CultureInfo.InvariantCulture), pending);
     }
 
     string EnsureInbox()

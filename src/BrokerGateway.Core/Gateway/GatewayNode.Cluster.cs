@@ -213,21 +213,9 @@ public sealed partial class GatewayNode
     {
         var h = message.Headers;
         if (h is null || !TryReadTarget(h, out var target)) return ValueTask.CompletedTask;
-        long delivered = 0, refused = 0;
         var duplicate = h[BgwHeaders.MsgId] is { } msgId && !_recentIds.TryAdd(msgId);
-        if (!duplicate)
-        {
-            // The same local fan-out as a plain push (Delivery), counted for the receipt.
-            var push = new Push(target, h[BgwHeaders.Event] ?? "message", message.Data, h[BgwHeaders.ContentType]) { ExcludeConn = h[BgwHeaders.Exclude] };
-            foreach (var connection in Groups.Members(target))
-            {
-                if (push.ExcludeConn == connection.Id) continue;
-                if (connection.TrySend(push.FrameFor(connection.Dialect))) delivered++;
-                else refused++;
-            }
-            Interlocked.Add(ref _delivered, delivered);
-            if (refused > 0) Interlocked.Add(ref _refused, refused);
-        }
+        // The same local fan-out as a plain push, counted for the receipt.
+        var (delivered, refused) = duplicate ? (0L, 0L) : FanOut(target, message.Data, h);
         return ReplyAsync(message, default, new MessageHeaders()
             .Add(ClusterHeaders.Delivered, delivered.ToString(CultureInfo.InvariantCulture))
             .Add(ClusterHeaders.Refused, refused.ToString(CultureInfo.InvariantCulture))

@@ -33,8 +33,17 @@ public sealed partial class GatewayNode
         var headers = message.Headers;
         if (headers?[BgwHeaders.Op] is { } op) return new ValueTask(ApplyAsync(target, op, message));
         if (headers?[BgwHeaders.MsgId] is { } msgId && !_recentIds.TryAdd(msgId)) return ValueTask.CompletedTask;
+        FanOut(target, message.Data, headers);
+        return ValueTask.CompletedTask;
+    }
 
-        var push = new Push(target, headers?[BgwHeaders.Event] ?? "message", message.Data, headers?[BgwHeaders.ContentType])
+    /// <summary>
+    /// Queues a push to the target's local members (all but an excluded connection), and counts those
+    /// queued and those refused by full send queues.
+    /// </summary>
+    (long Delivered, long Refused) FanOut(Target target, ReadOnlyMemory<byte> data, MessageHeaders? headers)
+    {
+        var push = new Push(target, headers?[BgwHeaders.Event] ?? "message", data, headers?[BgwHeaders.ContentType])
         {
             ExcludeConn = headers?[BgwHeaders.Exclude],
         };
@@ -47,7 +56,7 @@ public sealed partial class GatewayNode
         }
         Interlocked.Add(ref _delivered, delivered);
         if (refused > 0) Interlocked.Add(ref _refused, refused);
-        return ValueTask.CompletedTask;
+        return (delivered, refused);
     }
 
     async Task ApplyAsync(Target target, string op, BrokerMessage message)

@@ -95,13 +95,7 @@ public sealed partial class GatewayService
         var nsp = args.Nsp(request.Nsp);
         var topics = ApiArguments.Groups(request.Topics, "topics", inHeader: false);
         var push = ApiArguments.OptionalPush(request.Push, "push");
-        var batch = new List<Outgoing>();
-        foreach (var topic in topics)
-        {
-            if (push is not null) batch.Add(Outgoing.Push(Target.Topic(nsp, topic), push));
-            batch.Add(Outgoing.Command(Target.Topic(nsp, topic), Ops.Clear));
-        }
-        return SendAsync("TopicDelete", batch, context);
+        return SendAsync("TopicDelete", PushThenClear(topics.Select(t => Target.Topic(nsp, t)), push), context);
     }
 
     async Task<SendResponse> JoinRoomsAsync(RoomsRequest request, GrpcCallContext context)
@@ -132,13 +126,19 @@ public sealed partial class GatewayService
         var nsp = args.Nsp(request.Nsp);
         var rooms = ApiArguments.Groups(request.Rooms, "rooms", inHeader: false);
         var push = ApiArguments.OptionalPush(request.Push, "push");
+        return SendAsync("ClearRooms", PushThenClear(rooms.Select(r => Target.Room(nsp, r)), push), context);
+    }
+
+    /// <summary>For each group: the push (if any) to its members first, then the command that empties it.</summary>
+    static List<Outgoing> PushThenClear(IEnumerable<Target> groups, PushArgs? push)
+    {
         var batch = new List<Outgoing>();
-        foreach (var room in rooms)
+        foreach (var group in groups)
         {
-            if (push is not null) batch.Add(Outgoing.Push(Target.Room(nsp, room), push));
-            batch.Add(Outgoing.Command(Target.Room(nsp, room), Ops.Clear));
+            if (push is not null) batch.Add(Outgoing.Push(group, push));
+            batch.Add(Outgoing.Command(group, Ops.Clear));
         }
-        return SendAsync("ClearRooms", batch, context);
+        return batch;
     }
 
     static string? RoomsConn(RoomsRequest r) => r.WhoCase == RoomsRequest.WhoOneofCase.Conn ? r.Conn : null;

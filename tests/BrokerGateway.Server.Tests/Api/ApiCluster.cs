@@ -18,13 +18,13 @@ public sealed class ApiCluster : IAsyncLifetime, IAsyncDisposable
 
     ApiCluster(Func<ServerSettings, ServerSettings>? adjust) => _adjust = adjust;
 
-    readonly List<ApiReplica> _replicas = [];
+    readonly List<TestGateway> _replicas = [];
 
     /// <summary>The subject (and key) prefix that keeps this cluster apart on the shared servers.</summary>
     public string Prefix { get; } = Unique.Name("bgw");
-    public IReadOnlyList<ApiReplica> Replicas => _replicas;
+    public IReadOnlyList<TestGateway> Replicas => _replicas;
     public ClusterServers Processes => _servers;
-    public ApiReplica this[int i] => _replicas[i];
+    public TestGateway this[int i] => _replicas[i];
 
     /// <summary>A cluster of its own (for tests that change the cluster: limits, outages, drains).</summary>
     public static async Task<ApiCluster> StartAsync(Func<ServerSettings, ServerSettings>? adjust = null)
@@ -40,7 +40,7 @@ public sealed class ApiCluster : IAsyncLifetime, IAsyncDisposable
         if ((BrokerGateway.Testing.Servers.NatsSkipReason ?? BrokerGateway.Testing.Servers.RedisSkipReason) is not null) return;
         for (var i = 0; i < 3; i++)
         {
-            _replicas.Add(await ApiReplica.StartAsync(() =>
+            _replicas.Add(await TestGateway.StartAsync(() =>
             {
                 var settings = TestGateway.DefaultSettings(_servers.Nats.NatsUrl, _servers.Redis.RedisEndpoint, Prefix);
                 return _adjust?.Invoke(settings) ?? settings;
@@ -59,8 +59,8 @@ public sealed class ApiCluster : IAsyncLifetime, IAsyncDisposable
         foreach (var replica in _replicas) await replica.Node.Broker.FlushAsync().WaitAsync(Calls.Timeout);
     }
 
-    /// <summary>A replica as its own process, on this cluster's servers and prefix (see <see cref="ApiReplica.StartProcess"/>).</summary>
-    public System.Diagnostics.Process StartReplicaProcess() => ApiReplica.StartProcess(_servers.Nats.NatsUrl, _servers.Redis.RedisEndpoint, Prefix);
+    /// <summary>A replica as its own process, on this cluster's servers and prefix (see <see cref="TestGateway.StartProcess"/>).</summary>
+    public System.Diagnostics.Process StartReplicaProcess() => TestGateway.StartProcess(_servers.Nats.NatsUrl, _servers.Redis.RedisEndpoint, Prefix, out _);
 
     /// <summary>The gRPC client of replica <paramref name="i"/> (with the API token when one is set).</summary>
     public GrpcClient Grpc(int i) => _clients[i];
@@ -107,7 +107,7 @@ public static class Calls
 public static class Clients
 {
     /// <summary>A user; its subscriptions have reached NATS when this returns (see <see cref="ApiCluster.SubscriptionsReachedNatsAsync"/>).</summary>
-    public static async Task<TestClient> UserAsync(ApiReplica replica, string uid, string nsp, string[]? rooms = null, string[]? topics = null)
+    public static async Task<TestClient> UserAsync(TestGateway replica, string uid, string nsp, string[]? rooms = null, string[]? topics = null)
     {
         var client = await TestClient.ConnectAsync(replica.PublicPort, Tokens.Hs256(uid, nsp: nsp, rooms: rooms, topics: topics));
         await replica.Node.Broker.FlushAsync().WaitAsync(Calls.Timeout);
@@ -115,7 +115,7 @@ public static class Clients
     }
 
     /// <summary>A guest: no token, an empty auth frame, the namespace from the query.</summary>
-    public static async Task<(TestClient Client, string Conn)> GuestAsync(ApiReplica replica, string nsp)
+    public static async Task<(TestClient Client, string Conn)> GuestAsync(TestGateway replica, string nsp)
     {
         var client = await TestClient.ConnectAsync(replica.PublicPort, query: "&nsp=" + Uri.EscapeDataString(nsp), expectWelcome: false);
         await client.SendAsync(new JsonObject { ["type"] = "auth" });

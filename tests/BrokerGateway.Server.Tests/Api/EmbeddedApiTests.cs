@@ -8,12 +8,12 @@ namespace BrokerGateway.Server.Tests.Api;
 [Collection("api")]
 public sealed class EmbeddedApiTests : IAsyncLifetime
 {
-    ApiReplica _gateway = null!;
+    TestGateway _gateway = null!;
     GrpcClient _grpc = null!;
 
     public async Task InitializeAsync()
     {
-        _gateway = await ApiReplica.StartAsync(() => TestGateway.DefaultSettings());
+        _gateway = await TestGateway.StartAsync(() => TestGateway.DefaultSettings());
         _grpc = new GrpcClient(new Uri($"http://127.0.0.1:{_gateway.GrpcPort}"));
     }
 

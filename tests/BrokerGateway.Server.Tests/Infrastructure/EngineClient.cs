@@ -25,19 +25,8 @@ public sealed class EngineClient : IAsyncDisposable
         var buffer = new byte[1 << 20];
         try
         {
-            while (true)
-            {
-                var length = 0;
-                ValueWebSocketReceiveResult r;
-                do
-                {
-                    r = await _socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
-                    if (r.MessageType == WebSocketMessageType.Close) return;
-                    length += r.Count;
-                } while (!r.EndOfMessage);
-                var frame = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, length))!.AsObject();
+            while (await TestClient.ReceiveJsonAsync(_socket, buffer) is { } frame)
                 await (frame.ContainsKey("e") ? _events : _answers).Writer.WriteAsync(frame);
-            }
         }
         catch (Exception)
         {

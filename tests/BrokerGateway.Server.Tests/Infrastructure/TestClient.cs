@@ -40,32 +40,32 @@ public sealed class TestClient : IAsyncDisposable
         var buffer = new byte[1 << 20];
         try
         {
-            while (true)
-            {
-                var length = 0;
-                ValueWebSocketReceiveResult r;
-                do
-                {
-                    r = await _socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
-                    if (r.MessageType == WebSocketMessageType.Close)
-                    {
-                        _closed.TrySetResult(((int?)_socket.CloseStatus, _socket.CloseStatusDescription));
-                        // Answer the close, as a browser does, so the server need not wait for its timeout.
-                        try { await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None); }
-                        catch (WebSocketException) { }
-                        _frames.Writer.TryComplete();
-                        return;
-                    }
-                    length += r.Count;
-                } while (!r.EndOfMessage);
-                _frames.Writer.TryWrite(JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, length))!.AsObject());
-            }
+            while (await ReceiveJsonAsync(_socket, buffer) is { } frame) _frames.Writer.TryWrite(frame);
+            _closed.TrySetResult(((int?)_socket.CloseStatus, _socket.CloseStatusDescription));
+            // Answer the close, as a browser does, so the server need not wait for its timeout.
+            try { await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None); }
+            catch (WebSocketException) { }
+            _frames.Writer.TryComplete();
         }
         catch (Exception)
         {
             _closed.TrySetResult((null, "aborted"));
             _frames.Writer.TryComplete();
         }
+    }
+
+    /// <summary>One whole message as a JSON object, or null once the server has sent its close frame.</summary>
+    internal static async Task<JsonObject?> ReceiveJsonAsync(ClientWebSocket socket, byte[] buffer)
+    {
+        var length = 0;
+        ValueWebSocketReceiveResult r;
+        do
+        {
+            r = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+            if (r.MessageType == WebSocketMessageType.Close) return null;
+            length += r.Count;
+        } while (!r.EndOfMessage);
+        return JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, length))!.AsObject();
     }
 
     /// <summary>The next frame of <paramref name="type"/>, skipping others (kept nowhere).</summary>

@@ -1,6 +1,5 @@
-using BrokerGateway.Server.Hosting;
-
 using System.Diagnostics;
+using BrokerGateway.Server.Hosting;
 
 namespace BrokerGateway.Server.Tests.Infrastructure;
 
@@ -47,42 +46,18 @@ public sealed class TestCluster : IAsyncDisposable
         var started = new List<TestGateway>();
         for (var i = 0; i < replicas; i++)
         {
-            var settings = TestGateway.DefaultSettings(servers.Nats.NatsUrl, servers.Redis.RedisEndpoint, prefix);
-            started.Add(await TestGateway.StartAsync(adjust?.Invoke(settings) ?? settings));
+            started.Add(await TestGateway.StartAsync(() =>
+            {
+                var settings = TestGateway.DefaultSettings(servers.Nats.NatsUrl, servers.Redis.RedisEndpoint, prefix);
+                return adjust?.Invoke(settings) ?? settings;
+            }));
         }
         return new TestCluster(servers.Nats, servers.Redis, prefix, started);
     }
 
-    /// <summary>
-    /// Starts a replica as its own process (the server executable), so a test can kill it with SIGKILL:
-    /// no drain, no cleanup, as when a machine dies.
-    /// </summary>
-    public Process StartReplicaProcess(out int publicPort)
-    {
-        publicPort = FreePort.Next();
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "BrokerGateway.Server"))
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        info.Environment["BGW_PUBLIC_PORT"] = publicPort.ToString();
-        info.Environment["BGW_GRPC_PORT"] = FreePort.Next().ToString();
-        info.Environment["BGW_INTERNAL_PORT"] = FreePort.Next().ToString();
-        info.Environment["BGW_BIND"] = "127.0.0.1";
-        info.Environment["BGW_NATS_URL"] = NatsServer.NatsUrl;
-        info.Environment["BGW_REDIS"] = RedisServer.RedisEndpoint;
-        info.Environment["BGW_SUBJECT_PREFIX"] = Prefix;
-        info.Environment["BGW_JWT_SECRET"] = Tokens.Secret;
-        info.Environment["BGW_LEASE_TTL_MS"] = "3000";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    /// <summary>A replica as its own process on this cluster's servers and prefix (see <see cref="TestGateway.StartProcess"/>).</summary>
+    public Process StartReplicaProcess(out int publicPort) =>
+        TestGateway.StartProcess(NatsServer.NatsUrl, RedisServer.RedisEndpoint, Prefix, out publicPort);
 
     public async ValueTask DisposeAsync()
     {

@@ -33,11 +33,7 @@ public static class GatewayHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(bind, settings.PublicPort, o =>
-            {
-                o.Protocols = HttpProtocols.Http1;
-                if (settings.WebSocketStack == WebSocketStack.Framed) o.Use(next => TakeClientUpgrades(o.ApplicationServices, settings, next));
-            });
+            k.Listen(bind, settings.PublicPort, o => o.Protocols = HttpProtocols.Http1);
             k.Listen(bind, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
             k.Listen(bind, settings.InternalPort, o => o.Protocols = HttpProtocols.Http1);
         });
@@ -54,6 +50,7 @@ public static class GatewayHost
             ? new FramedClientSocket.Acceptor()
             : new BuiltinClientSocket.Acceptor());
         builder.Services.AddSingleton<NativeEndpoint>();
+        if (settings.WebSocketStack == WebSocketStack.Framed) builder.Services.AddSingleton<IConnectionListenerFactory>(TakeClientUpgrades(settings));
         builder.Services.AddSingleton<EngineEndpoint>();
         builder.Services.AddHostedService<PresenceUpkeepService>();
         builder.Services.AddHostedService<DrainService>();
@@ -74,17 +71,11 @@ public static class GatewayHost
     }
 
     /// <summary>
-    /// Client upgrades to <see cref="NativeEndpoint.Path"/> are taken at the connection, below HTTP
-    /// (<see cref="ConnectionUpgrade"/>); every other request goes on to Kestrel's HTTP/1.1.
+    /// The public port's transport: client upgrades to <see cref="NativeEndpoint.Path"/> are taken at the
+    /// connection, below HTTP (<see cref="UpgradeListener"/>); every other request goes on to Kestrel's HTTP/1.1.
     /// </summary>
-    static ConnectionDelegate TakeClientUpgrades(IServiceProvider services, ServerSettings settings, ConnectionDelegate next)
-    {
-        ConnectionUpgrade? upgrade = null;
-        return connection =>
-        {
-            upgrade ??= new ConnectionUpgrade(NativeEndpoint.Path, (FramedClientSocket.Acceptor)services.GetRequiredService<IClientSocketAcceptor>(),
-                settings.Limits.PingInterval, services.GetRequiredService<NativeEndpoint>().TakeOver);
-            return upgrade.OnConnectionAsync(connection, next);
-        };
-    }
+    static Func<IServiceProvider, IConnectionListenerFactory> TakeClientUpgrades(ServerSettings settings) => services =>
+        new UpgradeTransport(settings.PublicPort, endPoint => new UpgradeListener(endPoint, NativeEndpoint.Path,
+            (FramedClientSocket.Acceptor)services.GetRequiredService<IClientSocketAcceptor>(), settings.Limits.PingInterval,
+            services.GetRequiredService<NativeEndpoint>().TakeOver, services.GetRequiredService<ILogger<UpgradeListener>>()));
 }

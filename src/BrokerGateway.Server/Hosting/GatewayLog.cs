@@ -23,4 +23,7 @@ public static partial class GatewayLog
 
     [LoggerMessage(7, LogLevel.Warning, "Command {Op} on {Target} not applied: {Why}", EventName = "CommandRejected")]
     public static partial void CommandRejected(ILogger log, string op, string target, string why);
+
+    [LoggerMessage(8, LogLevel.Warning, "A client socket taken at the connection failed", EventName = "ClientSocketFailed")]
+    public static partial void ClientSocketFailed(ILogger log, Exception e);
 }

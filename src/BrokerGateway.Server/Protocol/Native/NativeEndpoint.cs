@@ -38,7 +38,7 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
     }
 
     /// <summary>
-    /// The route for <see cref="ConnectionUpgrade"/>: a well-formed upgrade to <see cref="Path"/> taken below
+    /// The route for <see cref="UpgradeListener"/>: a well-formed upgrade to <see cref="Path"/> taken below
     /// HTTP. While draining it is left to HTTP, which answers 503 as above.
     /// </summary>
     public Func<IClientSocket, CancellationToken, Task>? TakeOver(RequestHead head, string? remoteAddress)

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
@@ -41,11 +40,11 @@ public sealed partial class FramedClientSocket
         }
 
         /// <summary>
-        /// A socket on a connection whose upgrade was answered below HTTP (<see cref="ConnectionUpgrade"/>):
-        /// frames flow through the connection's own pipes, and are written straight into its output.
+        /// A socket on a connection whose upgrade was answered below HTTP (<see cref="UpgradeListener"/>):
+        /// frames flow through the connection's own stream (a bare socket's).
         /// </summary>
-        internal IClientSocket Adopt(IDuplexPipe connection, Action abort, TimeSpan keepAlive) =>
-            new FramedClientSocket(connection.Input.AsStream(leaveOpen: true), connection.Output, abort, Sweeper(keepAlive));
+        internal IClientSocket Adopt(Stream connection, Action abort, TimeSpan keepAlive) =>
+            new FramedClientSocket(connection, connection, abort, Sweeper(keepAlive));
 
         KeepAliveSweeper? Sweeper(TimeSpan keepAlive) =>
             keepAlive > TimeSpan.Zero ? _sweepers.GetOrAdd(keepAlive, static k => new KeepAliveSweeper(k)) : null;

@@ -234,7 +234,7 @@ public sealed partial class FramedClientSocket
 
     /// <summary>
     /// Reads more bytes. With nothing buffered it first waits on a zero-byte read, so an idle socket holds
-    /// no buffer (Kestrel completes it when data arrives); only then is a chunk rented.
+    /// no buffer (it completes when data arrives); only then is a chunk rented.
     /// </summary>
     async ValueTask<bool> FillAsync(CancellationToken ct)
     {

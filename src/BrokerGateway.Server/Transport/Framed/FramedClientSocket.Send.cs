@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using BrokerGateway.Core.Connections;
 
 namespace BrokerGateway.Server.Transport.Framed;
@@ -95,8 +94,7 @@ public sealed partial class FramedClientSocket
         if ((frames?.Count ?? 0) == 0 && pong is null && !ping && close is null) return;
         try
         {
-            if (_pipe is not null) await WriteToPipeAsync(_pipe, frames, pong, ping, close, ct);
-            else await WriteToStreamAsync(_output!, frames, pong, ping, close, ct);
+            await WriteToStreamAsync(_output, frames, pong, ping, close, ct);
             if (close is not null) Volatile.Write(ref _closeWritten, 1);
         }
         catch (Exception)
@@ -107,29 +105,8 @@ public sealed partial class FramedClientSocket
     }
 
     /// <summary>
-    /// On the connection's own pipe: headers and payloads go straight into the transport's buffers, and the
-    /// one flush hands them to the socket (no buffer of ours in between, no second copy).
-    /// </summary>
-    static async ValueTask WriteToPipeAsync(PipeWriter pipe, IReadOnlyList<OutboundFrame>? frames, byte[]? pong, bool ping, byte[]? close,
-        CancellationToken ct)
-    {
-        var count = frames?.Count ?? 0;
-        for (var i = 0; i < count; i++)
-        {
-            var frame = frames![i];
-            pipe.Advance(FrameCodec.WriteHeader(pipe.GetSpan(FrameCodec.MaxServerHeader), frame.IsText ? Opcode.Text : Opcode.Binary, frame.Data.Length));
-            pipe.Write(frame.Data.Span);
-        }
-        if (pong is not null) pipe.Advance(WriteControl(pipe.GetSpan(2 + pong.Length), Opcode.Pong, pong));
-        if (ping) pipe.Advance(WriteControl(pipe.GetSpan(2), Opcode.Ping, []));
-        if (close is not null) pipe.Advance(WriteControl(pipe.GetSpan(2 + close.Length), Opcode.Close, close));
-        var flushed = await pipe.FlushAsync(ct);
-        if (flushed.IsCompleted || flushed.IsCanceled) throw new IOException("the connection is closed");
-    }
-
-    /// <summary>
-    /// On a stream (the upgraded request's): every frame serialized into as few rented buffers as possible
-    /// and handed over with one write, so the batch costs one flush and, on Kestrel, one send.
+    /// Every frame serialized into as few rented buffers as possible and handed over with one write, so the
+    /// batch costs one send (on a bare socket, one system call; through Kestrel, one flush).
     /// </summary>
     async ValueTask WriteToStreamAsync(Stream output, IReadOnlyList<OutboundFrame>? frames, byte[]? pong, bool ping, byte[]? close,
         CancellationToken ct)

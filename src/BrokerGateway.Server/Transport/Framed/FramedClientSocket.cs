@@ -1,12 +1,11 @@
 using System.Buffers;
-using System.IO.Pipelines;
 
 namespace BrokerGateway.Server.Transport.Framed;
 
 /// <summary>
 /// <see cref="IClientSocket"/> with the gateway's own RFC 6455 framing over an upgraded HTTP/1.1 connection.
-/// Unlike the built-in stack, a batch of frames is serialized into one buffer and handed to Kestrel in one
-/// write, so a busy socket costs one send per batch rather than one per frame.
+/// Unlike the built-in stack, a batch of frames is serialized into one buffer and written at once, so a busy
+/// socket costs one send per batch rather than one per frame.
 /// <para>
 /// An idle socket holds no buffer: it waits on a zero-byte read, and receive and message buffers come from
 /// <see cref="ArrayPool{T}"/> only while bytes are in hand. It holds no timer either: one
@@ -18,8 +17,7 @@ namespace BrokerGateway.Server.Transport.Framed;
 public sealed partial class FramedClientSocket : IClientSocket
 {
     readonly Stream _input;
-    readonly Stream? _output; // frames out through a stream, or
-    readonly PipeWriter? _pipe; // straight into the connection's output pipe
+    readonly Stream _output;
     readonly Action _abort;
     readonly KeepAliveSweeper? _sweeper;
 
@@ -29,20 +27,14 @@ public sealed partial class FramedClientSocket : IClientSocket
 
     int _disposed;
 
-    /// <param name="input">Client frames in (the upgraded request's stream, or the connection's input pipe as one).</param>
+    /// <param name="input">Client frames in (the upgraded request's stream, or the bare socket's).</param>
     /// <param name="output">Server frames out (the same stream).</param>
     /// <param name="abort">Ends the connection at once.</param>
     /// <param name="sweeper">Pings and expires this socket; null for no keepalive.</param>
     internal FramedClientSocket(Stream input, Stream output, Action abort, KeepAliveSweeper? sweeper)
-        : this(input, abort, sweeper) => _output = output;
-
-    /// <summary>A socket writing its frames straight into the connection's output pipe.</summary>
-    internal FramedClientSocket(Stream input, PipeWriter output, Action abort, KeepAliveSweeper? sweeper)
-        : this(input, abort, sweeper) => _pipe = output;
-
-    FramedClientSocket(Stream input, Action abort, KeepAliveSweeper? sweeper)
     {
         _input = input;
+        _output = output;
         _abort = abort;
         _sweeper = sweeper;
         _lastReceived = sweeper?.Now ?? 0;
@@ -57,7 +49,7 @@ public sealed partial class FramedClientSocket : IClientSocket
 
     /// <summary>
     /// Ends the connection at once, unless the closing handshake has completed: then the connection ends
-    /// with the request, after Kestrel has sent what we wrote (an abort could drop our last close frame).
+    /// when its owner closes it, after what we wrote has gone out (an abort could drop our last close frame).
     /// </summary>
     public void Abort()
     {

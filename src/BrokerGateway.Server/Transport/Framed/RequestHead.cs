@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -6,7 +5,7 @@ namespace BrokerGateway.Server.Transport.Framed;
 
 /// <summary>
 /// The head of an HTTP/1.1 request (request line and header fields, RFC 9112 §2–§5), read off a connection
-/// before Kestrel parses it (<see cref="ConnectionUpgrade"/>). Parsing is strict and plain on purpose: a head
+/// before Kestrel parses it (<see cref="UpgradeListener"/>). Parsing is strict and plain on purpose: a head
 /// that is anything but ordinary (folded lines, bytes outside visible ASCII, an absolute target) is not
 /// parsed, and the request is left to Kestrel, which has the last word on it.
 /// </summary>
@@ -37,34 +36,6 @@ public sealed class RequestHead
     /// <summary>The query's parameters, percent-decoded.</summary>
     public IQueryCollection Query =>
         Target.IndexOf('?') is var q and >= 0 ? new QueryCollection(QueryHelpers.ParseQuery(Target[q..])) : QueryCollection.Empty;
-
-    /// <summary>Where a head ends: just past the blank line that closes it.</summary>
-    public static bool TryFindEnd(ReadOnlySequence<byte> buffer, out SequencePosition end)
-    {
-        var reader = new SequenceReader<byte>(buffer);
-        end = default;
-        if (!reader.TryReadTo(out ReadOnlySequence<byte> _, "\r\n\r\n"u8)) return false;
-        end = reader.Position;
-        return true;
-    }
-
-    /// <summary>
-    /// Reads the request line only, from the start of a buffer: false while the line is incomplete, then
-    /// the method and the path (null for a line that is not plain <c>METHOD SP origin-form SP HTTP/x.y</c>).
-    /// </summary>
-    public static bool TryReadRequestLine(ReadOnlySequence<byte> buffer, out string? method, out string? path)
-    {
-        method = path = null;
-        var reader = new SequenceReader<byte>(buffer);
-        if (!reader.TryReadTo(out ReadOnlySequence<byte> line, "\r\n"u8))
-            return buffer.Length > MaxLength; // a line this long will not be ours: decide now
-        if (line.Length <= MaxLength && ParseRequestLine(line.ToArray(), out var m, out var target, out _))
-        {
-            method = m;
-            path = target.IndexOf('?') is var q and >= 0 ? target[..q] : target;
-        }
-        return true;
-    }
 
     /// <summary>Parses a whole head (its closing blank line may be included); null when it is not plain.</summary>
     public static RequestHead? Parse(ReadOnlySpan<byte> head)

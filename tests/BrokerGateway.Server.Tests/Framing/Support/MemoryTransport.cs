@@ -23,9 +23,6 @@ public sealed class MemoryTransport : Stream
     /// <summary>A socket over this transport, with an abort that ends the connection both ways.</summary>
     public FramedClientSocket CreateSocket(KeepAliveSweeper? sweeper = null) => new(this, this, Abort, sweeper);
 
-    /// <summary>A socket that writes straight into the pipe to the client, as on a connection taken below HTTP.</summary>
-    public FramedClientSocket CreatePipeSocket() => new(this, _toClient.Writer, Abort, null);
-
     public void Abort()
     {
         Aborted = true;

@@ -5,10 +5,10 @@ using BrokerGateway.Server.Transport.Framed;
 namespace BrokerGateway.Server.Tests.Framing;
 
 /// <summary>
-/// Client upgrades taken at the connection, below HTTP (ConnectionUpgrade): whatever shape the bytes arrive
+/// Client upgrades taken at the connection, below HTTP (UpgradeListener): whatever shape the bytes arrive
 /// in, a client gets its socket, and every other request is answered by HTTP exactly as before.
 /// </summary>
-public sealed class ConnectionUpgradeTests(FramedGatewayFixture fixture) : IClassFixture<FramedGatewayFixture>
+public sealed class UpgradeListenerTests(FramedGatewayFixture fixture) : IClassFixture<FramedGatewayFixture>
 {
     int Port => fixture.Gateway.PublicPort;
 
@@ -134,13 +134,4 @@ public sealed class RequestHeadTests
     [InlineData("G(T /v1/ws HTTP/1.1\r\n\r\n")]
     [InlineData("")]
     public void AHeadThatIsNotPlain_IsNotParsed(string head) => Assert.Null(Parse(head));
-
-    [Fact]
-    public void TheRequestLine_IsReadBeforeTheHeadIsWhole()
-    {
-        Assert.False(RequestHead.TryReadRequestLine(new(Encoding.ASCII.GetBytes("GET /v1/w")), out _, out _));
-        Assert.True(RequestHead.TryReadRequestLine(new(Encoding.ASCII.GetBytes("POST /x?y=1 HTTP/1.1\r\nHo")), out var method, out var path));
-        Assert.Equal("POST", method);
-        Assert.Equal("/x", path);
-    }
 }

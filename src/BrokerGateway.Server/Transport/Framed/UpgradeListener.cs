@@ -1,0 +1,253 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+using BrokerGateway.Server.Hosting;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+
+namespace BrokerGateway.Server.Transport.Framed;
+
+/// <summary>What to run on a socket taken over for a request; null leaves the request to HTTP.</summary>
+public delegate Func<IClientSocket, CancellationToken, Task>? UpgradeRoute(RequestHead head, string? remoteAddress);
+
+/// <summary>
+/// The public port's listener. It accepts every connection itself and looks at the first request's head
+/// without reading it (a peek): a well-formed WebSocket upgrade (RFC 6455 §4.2.1) to the client path, taken
+/// by the route, is answered 101 here and becomes a <see cref="FramedClientSocket"/> on the bare socket;
+/// every other connection — other paths, malformed or unusual heads, heads too long, arriving in pieces or
+/// too slowly — is handed to Kestrel unread, and answered exactly as without this.
+/// <para>
+/// Why: Kestrel keeps, for each connection, its transport (two pipes, their scheduling state, the send and
+/// receive loops) and, after an HTTP upgrade, the whole request (parser, header dictionaries, HttpContext,
+/// the middleware frames awaiting the session): about 10 KiB of heap per idle client, more than the
+/// gateway's own state for it. Taken here, a socket costs the socket and the gateway's state, and a batch
+/// of frames goes to the kernel from the send loop itself, without a hop through the transport's pipe.
+/// </para>
+/// </summary>
+public sealed class UpgradeListener : IConnectionListener
+{
+    /// <summary>How long the first bytes may take to come before the connection is left to Kestrel (which has its own timeouts).</summary>
+    static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long, once stopping, taken-over sockets have to end before the listener stops waiting.</summary>
+    static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
+    readonly Socket _listenSocket;
+    readonly string _path;
+    readonly FramedClientSocket.Acceptor _acceptor;
+    readonly TimeSpan _keepAlive;
+    readonly UpgradeRoute _route;
+    readonly SocketConnectionContextFactory _kestrelConnections;
+    readonly Channel<ConnectionContext> _forKestrel = Channel.CreateUnbounded<ConnectionContext>(new() { SingleReader = true });
+    readonly CancellationTokenSource _stopping = new();
+    readonly Task _accepting;
+    readonly TaskCompletionSource _allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly ILogger _log;
+    readonly byte[] _requestLineStart;
+    int _running = 1; // taken-over sockets still running, plus one for the listener until it is disposed
+
+    internal UpgradeListener(EndPoint endPoint, string path, FramedClientSocket.Acceptor acceptor, TimeSpan keepAlive, UpgradeRoute route,
+        ILogger logger)
+    {
+        _path = path;
+        _acceptor = acceptor;
+        _keepAlive = keepAlive;
+        _route = route;
+        _log = logger;
+        _requestLineStart = Encoding.ASCII.GetBytes("GET " + path);
+        _kestrelConnections = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), logger);
+        try
+        {
+            _listenSocket = SocketTransportOptions.CreateDefaultBoundListenSocket(endPoint);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new AddressInUseException(e.Message, e); // what Kestrel reports for its own transport
+        }
+        _listenSocket.Listen(512);
+        EndPoint = _listenSocket.LocalEndPoint!;
+        _accepting = AcceptLoopAsync();
+    }
+
+    public EndPoint EndPoint { get; }
+
+    /// <summary>The next connection for Kestrel's HTTP; null once the listener has stopped.</summary>
+    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            return await _forKestrel.Reader.ReadAsync(ct);
+        }
+        catch (ChannelClosedException)
+        {
+            return null;
+        }
+    }
+
+    async Task AcceptLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var socket = await _listenSocket.AcceptAsync(_stopping.Token);
+                socket.NoDelay = true; // as Kestrel's transport: frames are small and already batched
+                _ = SortAsync(socket);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // stopped
+        }
+        finally
+        {
+            _forKestrel.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Takes the connection over when its first head is an upgrade the route takes; otherwise hands it to Kestrel.</summary>
+    async Task SortAsync(Socket socket)
+    {
+        Takeover? takeover;
+        try
+        {
+            takeover = await TryTakeOverAsync(socket);
+        }
+        catch (Exception e)
+        {
+            if (e is not (SocketException or ObjectDisposedException)) GatewayLog.ClientSocketFailed(_log, e);
+            socket.Dispose(); // gone before it said anything, or refused while being looked at
+            return;
+        }
+        if (takeover is null)
+        {
+            if (!_forKestrel.Writer.TryWrite(_kestrelConnections.Create(socket))) socket.Dispose();
+            return;
+        }
+        await RunAsync(socket, takeover.Value);
+    }
+
+    /// <summary>The 101 to send, and what runs on the socket after it.</summary>
+    readonly record struct Takeover(byte[] Response, Func<IClientSocket, CancellationToken, Task> Session);
+
+    /// <summary>
+    /// Waits for the first bytes (holding no buffer meanwhile), then peeks at what has come: the head must
+    /// be whole already (clients write it at once; one arriving in pieces is left to Kestrel, which reads it
+    /// however it comes). Nothing is read unless the connection is taken, and then only the head: bytes
+    /// after it are the client's first frames, left for the socket.
+    /// </summary>
+    async Task<Takeover?> TryTakeOverAsync(Socket socket)
+    {
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+        {
+            timeout.CancelAfter(HeadTimeout);
+            try
+            {
+                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(RequestHead.MaxLength);
+        try
+        {
+            var peeked = await socket.ReceiveAsync(buffer.AsMemory(0, RequestHead.MaxLength), SocketFlags.Peek);
+            var end = buffer.AsSpan(0, peeked).IndexOf("\r\n\r\n"u8);
+            if (end < 0 || Route(buffer.AsSpan(0, end + 4), socket) is not { } takeover) return null;
+            for (var read = 0; read < end + 4;)
+            {
+                var n = await socket.ReceiveAsync(buffer.AsMemory(read, end + 4 - read), SocketFlags.None);
+                if (n == 0) throw new SocketException((int)SocketError.ConnectionReset);
+                read += n;
+            }
+            return takeover;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    Takeover? Route(ReadOnlySpan<byte> bytes, Socket socket)
+    {
+        // Most connections are not ours (health checks, the page): told by their first bytes, before any parsing.
+        if (!bytes.StartsWith(_requestLineStart) || bytes.Length == _requestLineStart.Length || bytes[_requestLineStart.Length] is not ((byte)' ' or (byte)'?'))
+            return null;
+        var head = RequestHead.Parse(bytes);
+        if (head is null || head.Path != _path || WebSocketHandshake.Problem(head.Method, head.Protocol, head.Headers) is not null) return null;
+
+        var remote = (socket.RemoteEndPoint as IPEndPoint)?.Address.ToString();
+        if (_route(head, remote) is not { } session) return null;
+
+        // §4.2.2: the 101 with the accept key; no subprotocol, no extension (as the Kestrel path answers).
+        var accept = WebSocketHandshake.AcceptKey(head.Headers.SecWebSocketKey.ToString());
+        return new Takeover(Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"), session);
+    }
+
+    /// <summary>Sends the 101 and runs the session on the socket; the socket is closed when it ends.</summary>
+    async Task RunAsync(Socket socket, Takeover takeover)
+    {
+        Interlocked.Increment(ref _running);
+        try
+        {
+            await socket.SendAsync(takeover.Response, SocketFlags.None);
+            using var stream = new NetworkStream(socket, ownsSocket: false);
+            using var client = _acceptor.Adopt(stream, () => Close(socket), _keepAlive);
+            await takeover.Session(client, _stopping.Token);
+        }
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
+        {
+            // the client left before or while the 101 went out
+        }
+        catch (Exception e)
+        {
+            GatewayLog.ClientSocketFailed(_log, e); // sessions report their own failures: this is around one
+        }
+        finally
+        {
+            Close(socket);
+            if (Interlocked.Decrement(ref _running) == 0) _allEnded.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Ends a connection: what was written goes out before the FIN (a client that closed cleanly gets our
+    /// close frame), and a read still waiting on the socket returns.
+    /// </summary>
+    static void Close(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // already gone
+        }
+        socket.Dispose();
+    }
+
+    /// <summary>Stops accepting; connections already handed to Kestrel or taken over go on.</summary>
+    public ValueTask UnbindAsync(CancellationToken ct = default)
+    {
+        _listenSocket.Dispose();
+        return new ValueTask(_accepting);
+    }
+
+    /// <summary>Stops accepting, ends the sockets still taken over (their sessions see the stop), and waits a while for them.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await UnbindAsync();
+        await _stopping.CancelAsync();
+        if (Interlocked.Decrement(ref _running) == 0) _allEnded.TrySetResult();
+        await _allEnded.Task.WaitAsync(StopTimeout).ContinueWith(static _ => { }, TaskScheduler.Default);
+        _kestrelConnections.Dispose();
+        _stopping.Dispose();
+    }
+}

@@ -27,7 +27,7 @@ public sealed class BuiltinClientSocket(WebSocket socket) : IClientSocket
     public bool IsStale => false;
 
     /// <summary>The built-in socket's reads already begin with a zero-byte probe.</summary>
-    public ValueTask WaitForInputAsync(CancellationToken ct) => default;
+    public ValueTask<int> WaitForInputAsync(CancellationToken ct) => default;
 
     public async ValueTask<InboundMessage> ReceiveAsync(int maxMessageBytes, CancellationToken ct)
     {

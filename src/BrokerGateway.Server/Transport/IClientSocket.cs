@@ -35,10 +35,12 @@ public interface IClientSocket : IDisposable
     ValueTask<InboundMessage> ReceiveAsync(int maxMessageBytes, CancellationToken ct);
 
     /// <summary>
-    /// Completes when input may be there to read, or the connection ended (the next read tells which). An
-    /// idle session waits here rather than in a read, so the wait holds no read state of its own.
+    /// Completes when input may be there to read, or the connection ended (the next read tells which; this
+    /// may also throw). An idle session waits here rather than in a read, so the wait holds no read state of
+    /// its own. The result means nothing: it is the transport's own zero-byte read, handed back as it is so
+    /// the wait costs no allocation of its own.
     /// </summary>
-    ValueTask WaitForInputAsync(CancellationToken ct);
+    ValueTask<int> WaitForInputAsync(CancellationToken ct);
 
     /// <summary>Writes the frames in order, then flushes once.</summary>
     ValueTask SendAsync(IReadOnlyList<OutboundFrame> frames, CancellationToken ct);

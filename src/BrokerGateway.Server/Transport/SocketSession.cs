@@ -16,12 +16,17 @@ public static class SocketSession
     const int MaxBatch = 64;
 
     /// <param name="onMessage">Handles one client message; returns a close code to end the session, or null.</param>
+    /// <param name="aborted">The connection is gone (or the server is stopping): stop waiting for the loops.</param>
+    /// <remarks>
+    /// The loops' reads and writes take no cancellation token: they end when the socket is aborted, which is
+    /// the last thing a session does. (A token per read or write would cost a registration each; a linked
+    /// source per session, some hundreds of bytes for as long as the client stays.)
+    /// </remarks>
     public static async Task<int> RunAsync(IClientSocket socket, ClientConnection connection, int maxMessageBytes,
         Func<InboundMessage, ValueTask<int?>> onMessage, CancellationToken aborted)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        var sending = SendLoopAsync(socket, connection, stop.Token);
-        var receiving = ReceiveLoopAsync(socket, connection, maxMessageBytes, onMessage, stop.Token);
+        var sending = SendLoopAsync(socket, connection);
+        var receiving = ReceiveLoopAsync(socket, connection, maxMessageBytes, onMessage);
 
         // The client went away, or the core asked for a close (a slow consumer's send loop may be stuck in
         // a write that never completes: the close timeout below deals with it). Either loop asks for the
@@ -39,23 +44,21 @@ public static class SocketSession
         {
             // A socket that does not drain or does not answer: abort it.
         }
-        stop.Cancel();
         socket.Abort();
         try { await receiving.WaitAsync(CloseTimeout); } catch (Exception) { }
         return connection.CloseRequested.Result.Code;
     }
 
     static async Task ReceiveLoopAsync(IClientSocket socket, ClientConnection connection, int maxMessageBytes,
-        Func<InboundMessage, ValueTask<int?>> onMessage, CancellationToken ct)
+        Func<InboundMessage, ValueTask<int?>> onMessage)
     {
         try
         {
             while (!connection.IsClosing)
             {
-                // Idle here: no frame parsing in progress while nothing comes, and no cancellation registered
-                // either (the wait ends when the connection does: the session aborts the socket last).
+                // Idle here: no frame parsing in progress while nothing comes.
                 await socket.WaitForInputAsync(CancellationToken.None);
-                var message = await socket.ReceiveAsync(maxMessageBytes, ct);
+                var message = await socket.ReceiveAsync(maxMessageBytes, CancellationToken.None);
                 switch (message.Status)
                 {
                     case InboundStatus.Closed:
@@ -71,7 +74,8 @@ public static class SocketSession
                 if (await onMessage(message) is { } code) { Refuse(connection, code, null); return; }
             }
         }
-        catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException or System.Net.Sockets.SocketException
+            or ObjectDisposedException)
         {
             Lost(socket, connection);
         }
@@ -99,7 +103,7 @@ public static class SocketSession
     /// Drains the queue in batches: everything queued while the previous write was in flight goes out in
     /// the next one, so a busy socket gets many frames per write.
     /// </summary>
-    static async Task SendLoopAsync(IClientSocket socket, ClientConnection connection, CancellationToken ct)
+    static async Task SendLoopAsync(IClientSocket socket, ClientConnection connection)
     {
         var outbound = connection.Outbound;
         try
@@ -109,15 +113,16 @@ public static class SocketSession
             {
                 if (connection.IsClosing && connection.CloseRequested.Result.Code == CloseCodes.SlowConsumer)
                     break; // do not keep feeding a client that cannot keep up
-                await SendBatchAsync(socket, outbound, ct);
+                await SendBatchAsync(socket, outbound);
             }
-            var close = await connection.CloseRequested.WaitAsync(ct);
+            var close = await connection.CloseRequested;
             if (!socket.CanSend) return;
-            if (close.LastFrame is { } last) await socket.SendAsync([last], ct);
+            if (close.LastFrame is { } last) await socket.SendAsync([last], CancellationToken.None);
             var code = close.Code == AbnormalClosure ? NormalClosure : close.Code;
-            await socket.CloseOutputAsync(code, close.Reason, ct);
+            await socket.CloseOutputAsync(code, close.Reason, CancellationToken.None);
         }
-        catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException or System.Net.Sockets.SocketException
+            or ObjectDisposedException)
         {
             Lost(socket, connection);
         }
@@ -131,14 +136,14 @@ public static class SocketSession
     /// One write of what is queued (up to <see cref="MaxBatch"/> frames). The batch array is rented for
     /// the write only, so an idle connection holds none.
     /// </summary>
-    static async Task SendBatchAsync(IClientSocket socket, OutboundQueue outbound, CancellationToken ct)
+    static async Task SendBatchAsync(IClientSocket socket, OutboundQueue outbound)
     {
         var batch = ArrayPool<OutboundFrame>.Shared.Rent(MaxBatch);
         var count = 0;
         try
         {
             while (count < MaxBatch && outbound.TryRead(out var frame)) batch[count++] = frame;
-            if (count > 0) await socket.SendAsync(new ArraySegment<OutboundFrame>(batch, 0, count), ct);
+            if (count > 0) await socket.SendAsync(new ArraySegment<OutboundFrame>(batch, 0, count), CancellationToken.None);
         }
         finally
         {

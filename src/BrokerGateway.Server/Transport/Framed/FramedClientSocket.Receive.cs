@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 
 namespace BrokerGateway.Server.Transport.Framed;
@@ -41,13 +42,12 @@ public sealed partial class FramedClientSocket
     /// A zero-byte read of the connection, unless bytes are buffered already. Returned as it is: while it
     /// waits, the idle socket holds that one pending read and nothing of the frame parser's.
     /// </summary>
-    public ValueTask WaitForInputAsync(CancellationToken ct)
+    public ValueTask<int> WaitForInputAsync(CancellationToken ct)
     {
         if (_peerClosed || _inStart < _inEnd || Volatile.Read(ref _disposed) == 1) return default;
 #pragma warning disable CA2022 // a zero-byte read only waits; it reads nothing by design
-        var wait = _input.ReadAsync(Memory<byte>.Empty, ct);
+        return _input.ReadAsync(Memory<byte>.Empty, ct);
 #pragma warning restore CA2022
-        return wait.IsCompletedSuccessfully ? default : new ValueTask(wait.AsTask());
     }
 
     public async ValueTask<InboundMessage> ReceiveAsync(int maxMessageBytes, CancellationToken ct)
@@ -57,7 +57,15 @@ public sealed partial class FramedClientSocket
         {
             ReleaseMessage(); // the previous message was valid until this read
             if (_peerClosed) return new(InboundStatus.Closed);
-            var outcome = await ReadAsync(maxMessageBytes, strict: true, ct);
+            ReadOutcome outcome;
+            try
+            {
+                outcome = await ReadAsync(maxMessageBytes, strict: true, ct);
+            }
+            catch (SocketException e)
+            {
+                throw new IOException("the connection is closed", e); // as a stream would say it (a bare socket's does not)
+            }
             switch (outcome.Kind)
             {
                 case ReadKind.Message:
@@ -102,7 +110,7 @@ public sealed partial class FramedClientSocket
             var outcome = await ReadAsync(int.MaxValue, strict: false, cts.Token);
             if (outcome.Kind == ReadKind.PeerClose) _peerClosed = true;
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or WebSocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or WebSocketException or ObjectDisposedException)
         {
         }
         finally

@@ -94,7 +94,7 @@ public sealed class UpgradeListener : IConnectionListener
             {
                 var socket = await _listenSocket.AcceptAsync(_stopping.Token);
                 socket.NoDelay = true; // as Kestrel's transport: frames are small and already batched
-                _ = SortAsync(socket);
+                _ = ServeAsync(socket);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
@@ -107,8 +107,12 @@ public sealed class UpgradeListener : IConnectionListener
         }
     }
 
-    /// <summary>Takes the connection over when its first head is an upgrade the route takes; otherwise hands it to Kestrel.</summary>
-    async Task SortAsync(Socket socket)
+    /// <summary>
+    /// Takes the connection over when its first head is an upgrade the route takes, and runs the session
+    /// on it until it ends; otherwise hands the connection to Kestrel. (One method, so an idle client keeps
+    /// one frame of this listener's, not two.)
+    /// </summary>
+    async Task ServeAsync(Socket socket)
     {
         Takeover? takeover;
         try
@@ -117,20 +121,35 @@ public sealed class UpgradeListener : IConnectionListener
         }
         catch (Exception e)
         {
-            if (e is not (SocketException or ObjectDisposedException)) GatewayLog.ClientSocketFailed(_log, e);
-            socket.Dispose(); // gone before it said anything, or refused while being looked at
+            if (e is not (SocketException or IOException or ObjectDisposedException)) GatewayLog.ClientSocketFailed(_log, e);
+            socket.Dispose(); // gone before it said anything or before the 101 went out, or refused while being looked at
             return;
         }
-        if (takeover is null)
+        if (takeover is not { } taken)
         {
             if (!_forKestrel.Writer.TryWrite(_kestrelConnections.Create(socket))) socket.Dispose();
             return;
         }
-        await RunAsync(socket, takeover.Value);
+
+        Interlocked.Increment(ref _running);
+        try
+        {
+            using var client = _acceptor.Adopt(taken.Stream, () => Close(socket), _keepAlive);
+            await taken.Session(client, _stopping.Token);
+        }
+        catch (Exception e)
+        {
+            GatewayLog.ClientSocketFailed(_log, e); // sessions report their own failures: this is around one
+        }
+        finally
+        {
+            Close(socket);
+            if (Interlocked.Decrement(ref _running) == 0) _allEnded.TrySetResult();
+        }
     }
 
-    /// <summary>The 101 to send, and what runs on the socket after it.</summary>
-    readonly record struct Takeover(byte[] Response, Func<IClientSocket, CancellationToken, Task> Session);
+    /// <summary>A connection answered 101: its stream, and what runs on it.</summary>
+    readonly record struct Takeover(SocketStream Stream, Func<IClientSocket, CancellationToken, Task> Session);
 
     /// <summary>
     /// Waits for the first bytes (holding no buffer meanwhile), then peeks at what has come: the head must
@@ -140,17 +159,21 @@ public sealed class UpgradeListener : IConnectionListener
     /// </summary>
     async Task<Takeover?> TryTakeOverAsync(Socket socket)
     {
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+        var first = socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+        if (!first.IsCompleted)
         {
-            timeout.CancelAfter(HeadTimeout);
             try
             {
-                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, timeout.Token);
+                await first.AsTask().WaitAsync(HeadTimeout, _stopping.Token);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
             {
-                return null;
+                return null; // the zero-byte read left pending reads nothing: Kestrel's reads come after it
             }
+        }
+        else
+        {
+            await first;
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(RequestHead.MaxLength);
@@ -158,14 +181,16 @@ public sealed class UpgradeListener : IConnectionListener
         {
             var peeked = await socket.ReceiveAsync(buffer.AsMemory(0, RequestHead.MaxLength), SocketFlags.Peek);
             var end = buffer.AsSpan(0, peeked).IndexOf("\r\n\r\n"u8);
-            if (end < 0 || Route(buffer.AsSpan(0, end + 4), socket) is not { } takeover) return null;
+            if (end < 0 || Route(buffer.AsSpan(0, end + 4), socket) is not var (response, session)) return null;
             for (var read = 0; read < end + 4;)
             {
                 var n = await socket.ReceiveAsync(buffer.AsMemory(read, end + 4 - read), SocketFlags.None);
                 if (n == 0) throw new SocketException((int)SocketError.ConnectionReset);
                 read += n;
             }
-            return takeover;
+            var stream = new SocketStream(socket);
+            await stream.WriteAsync(response);
+            return new Takeover(stream, session);
         }
         finally
         {
@@ -173,7 +198,8 @@ public sealed class UpgradeListener : IConnectionListener
         }
     }
 
-    Takeover? Route(ReadOnlySpan<byte> bytes, Socket socket)
+    /// <summary>The 101 for a head the route takes, and the session to run; null for any other head.</summary>
+    (byte[] Response, Func<IClientSocket, CancellationToken, Task> Session)? Route(ReadOnlySpan<byte> bytes, Socket socket)
     {
         // Most connections are not ours (health checks, the page): told by their first bytes, before any parsing.
         if (!bytes.StartsWith(_requestLineStart) || bytes.Length == _requestLineStart.Length || bytes[_requestLineStart.Length] is not ((byte)' ' or (byte)'?'))
@@ -186,34 +212,8 @@ public sealed class UpgradeListener : IConnectionListener
 
         // §4.2.2: the 101 with the accept key; no subprotocol, no extension (as the Kestrel path answers).
         var accept = WebSocketHandshake.AcceptKey(head.Headers.SecWebSocketKey.ToString());
-        return new Takeover(Encoding.ASCII.GetBytes(
+        return (Encoding.ASCII.GetBytes(
             $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"), session);
-    }
-
-    /// <summary>Sends the 101 and runs the session on the socket; the socket is closed when it ends.</summary>
-    async Task RunAsync(Socket socket, Takeover takeover)
-    {
-        Interlocked.Increment(ref _running);
-        try
-        {
-            await socket.SendAsync(takeover.Response, SocketFlags.None);
-            using var stream = new NetworkStream(socket, ownsSocket: false);
-            using var client = _acceptor.Adopt(stream, () => Close(socket), _keepAlive);
-            await takeover.Session(client, _stopping.Token);
-        }
-        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
-        {
-            // the client left before or while the 101 went out
-        }
-        catch (Exception e)
-        {
-            GatewayLog.ClientSocketFailed(_log, e); // sessions report their own failures: this is around one
-        }
-        finally
-        {
-            Close(socket);
-            if (Interlocked.Decrement(ref _running) == 0) _allEnded.TrySetResult();
-        }
     }
 
     /// <summary>

@@ -1,0 +1,75 @@
+using System.Net.Sockets;
+
+namespace BrokerGateway.Server.Transport.Framed;
+
+/// <summary>
+/// A connected, non-blocking socket as the stream a <see cref="FramedClientSocket"/> reads and writes. A
+/// write goes to the kernel at once, from the caller's thread; only what the kernel has no room for is
+/// awaited. So a socket whose client keeps up never builds the state of an asynchronous send (some hundreds
+/// of bytes, kept for the socket's life), and a batch costs one system call and no hand-off.
+/// </summary>
+internal sealed class SocketStream : Stream
+{
+    readonly Socket _socket;
+
+    public SocketStream(Socket socket)
+    {
+        socket.Blocking = false; // a send the kernel cannot take now says so instead of waiting
+        _socket = socket;
+    }
+
+    public override bool CanRead => true;
+    public override bool CanWrite => true;
+    public override bool CanSeek => false;
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var sent = _socket.Send(buffer.Span, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock) return SendRestAsync(buffer, cancellationToken);
+            if (error != SocketError.Success) throw new IOException("the connection is closed", new SocketException((int)error));
+            buffer = buffer[sent..];
+        }
+        return default;
+    }
+
+    /// <summary>The kernel's send buffer is full (a slow client): wait for room, for the rest only.</summary>
+    async ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, CancellationToken ct)
+    {
+        while (!rest.IsEmpty)
+        {
+            try
+            {
+                rest = rest[await _socket.SendAsync(rest, SocketFlags.None, ct)..];
+            }
+            catch (SocketException e)
+            {
+                throw new IOException("the connection is closed", e);
+            }
+        }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override void Flush()
+    {
+    }
+
+    // Only the asynchronous calls above are used: a blocking call on a non-blocking socket has no meaning here.
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("asynchronous reads only");
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("asynchronous writes only");
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

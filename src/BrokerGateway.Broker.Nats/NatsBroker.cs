@@ -68,11 +68,18 @@ public sealed class NatsBroker : IBroker
         }
     }
 
-    public async ValueTask<IAsyncDisposable> SubscribeAsync(string subject, BrokerHandler handler, string? queueGroup = null, CancellationToken ct = default)
+    public ValueTask<IAsyncDisposable> SubscribeAsync(string subject, BrokerHandler handler, string? queueGroup = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return SubscribeAsync(subject, static (message, state) => ((BrokerHandler)state)(message), handler, queueGroup, ct);
+    }
+
+    public async ValueTask<IAsyncDisposable> SubscribeAsync(string subject, Func<BrokerMessage, object, ValueTask> handler, object state,
+        string? queueGroup = null, CancellationToken ct = default)
     {
         try
         {
-            return await _connection.SubscribeAsync(subject, msg => handler(FromNats(msg)), queueGroup, ct);
+            return await _connection.SubscribeAsync(subject, static (msg, relay) => ((Relay)relay).Handle(msg), new Relay(handler, state), queueGroup, ct);
         }
         catch (NatsSubjectException e)
         {
@@ -127,5 +134,11 @@ public sealed class NatsBroker : IBroker
                 foreach (var value in values) headers.Add(key, value);
         }
         return new BrokerMessage(msg.Subject, msg.Data, headers, msg.ReplyTo);
+    }
+
+    /// <summary>A subscription's handler and state, in the one object the NATS subscription keeps.</summary>
+    sealed class Relay(Func<BrokerMessage, object, ValueTask> handler, object state)
+    {
+        public ValueTask Handle(NatsMsg msg) => handler(FromNats(msg), state);
     }
 }

@@ -102,7 +102,7 @@ public sealed partial class NatsConnection
             OnReply(op, frame, subjectBytes);
             return;
         }
-        var subject = subscription.SubjectBytes is { } literal && subjectBytes.SequenceEqual(literal)
+        var subject = subscription.IsLiteral && Ascii.Equals(subjectBytes, subscription.Subject)
             ? subscription.Subject
             : Encoding.UTF8.GetString(subjectBytes);
         var msg = CreateMessage(op, frame, subject);

@@ -63,7 +63,7 @@ public sealed partial class NatsConnection
         {
             if (_inboxPrefix is { } prefix) return prefix;
             prefix = $"{_options.InboxPrefix}.{Nuid.Next()}.";
-            var inbox = new NatsSubscription(this, Interlocked.Increment(ref _lastSid), prefix + "*", null, null, 0);
+            var inbox = new NatsSubscription(this, Interlocked.Increment(ref _lastSid), prefix + "*", null, null, null, 0);
             _inboxPrefixBytes = Encoding.UTF8.GetBytes(prefix);
             _writer.Subscribe(inbox);
             _inbox = inbox;

@@ -13,15 +13,14 @@ public sealed class NatsSubscription : IAsyncDisposable
     bool _draining;
 
     internal NatsSubscription(NatsConnection connection, long sid, string subject, string? queueGroup,
-        NatsMsgHandler? handler, int pendingLimit)
+        Func<NatsMsg, object, ValueTask>? handler, object? state, int pendingLimit)
     {
         _connection = connection;
         Sid = sid;
         Subject = subject;
         QueueGroup = queueGroup;
-        // Incoming messages on a literal subject reuse this string instead of decoding a new one.
-        if (!Internal.Subjects.HasWildcard(subject)) SubjectBytes = System.Text.Encoding.UTF8.GetBytes(subject);
-        if (handler is not null) _delivery = new Internal.SubscriptionDelivery(connection, this, handler, pendingLimit);
+        IsLiteral = !Internal.Subjects.HasWildcard(subject);
+        if (handler is not null) _delivery = new Internal.SubscriptionDelivery(connection, this, handler, state!, pendingLimit);
     }
 
     public string Subject { get; }
@@ -52,7 +51,8 @@ public sealed class NatsSubscription : IAsyncDisposable
     public override string ToString() => QueueGroup is null ? Subject : $"{Subject} (queue {QueueGroup})";
 
     internal long Sid { get; }
-    internal byte[]? SubjectBytes { get; }
+    /// <summary>No wildcard: every message's subject is this one, and reuses its string instead of decoding a new one.</summary>
+    internal bool IsLiteral { get; }
     internal bool IsInbox => _delivery is null;
     internal Internal.SubscriptionDelivery? Delivery => _delivery;
 

@@ -74,8 +74,15 @@ public sealed class MemoryBroker : IBroker
 
     public ValueTask<IAsyncDisposable> SubscribeAsync(string subject, BrokerHandler handler, string? queueGroup = null, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(handler);
+        return SubscribeAsync(subject, static (message, state) => ((BrokerHandler)state)(message), handler, queueGroup, ct);
+    }
+
+    public ValueTask<IAsyncDisposable> SubscribeAsync(string subject, Func<BrokerMessage, object, ValueTask> handler, object state,
+        string? queueGroup = null, CancellationToken ct = default)
+    {
         SubjectPattern.Validate(subject, allowWildcards: true);
-        var sub = new Subscription(this, subject, queueGroup, handler, _pendingLimit);
+        var sub = new Subscription(this, subject, queueGroup, handler, state, _pendingLimit);
         lock (_gate)
         {
             if (SubjectPattern.IsWildcard(subject)) _wildcards = [.. _wildcards, sub];
@@ -125,7 +132,8 @@ public sealed class MemoryBroker : IBroker
     }
 
     /// <summary>One subscription: a bounded queue drained by one task while it has messages.</summary>
-    sealed class Subscription(MemoryBroker owner, string subject, string? queueGroup, BrokerHandler handler, int limit) : IAsyncDisposable
+    sealed class Subscription(MemoryBroker owner, string subject, string? queueGroup, Func<BrokerMessage, object, ValueTask> handler,
+        object state, int limit) : IAsyncDisposable
     {
         readonly Channel<BrokerMessage> _queue = Channel.CreateBounded<BrokerMessage>(
             new BoundedChannelOptions(limit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -149,7 +157,7 @@ public sealed class MemoryBroker : IBroker
                 while (_queue.Reader.TryRead(out var message))
                 {
                     if (_closed) return;
-                    try { await handler(message); }
+                    try { await handler(message, state); }
                     catch (Exception) { /* a handler's failure is its own; delivery goes on */ }
                 }
                 Volatile.Write(ref _draining, 0);

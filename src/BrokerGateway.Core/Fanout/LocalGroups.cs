@@ -20,13 +20,14 @@ public sealed class LocalGroups
     readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     readonly IBroker _broker;
     readonly Subjects _subjects;
-    readonly Func<Target, BrokerHandler> _handlerFor;
+    readonly Func<Target, BrokerMessage, ValueTask> _onMessage;
 
-    public LocalGroups(IBroker broker, Subjects subjects, Func<Target, BrokerHandler> handlerFor)
+    /// <param name="onMessage">Called with each message on a target's subject, one at a time per target.</param>
+    public LocalGroups(IBroker broker, Subjects subjects, Func<Target, BrokerMessage, ValueTask> onMessage)
     {
         _broker = broker;
         _subjects = subjects;
-        _handlerFor = handlerFor;
+        _onMessage = onMessage;
     }
 
     /// <summary>Broker subscriptions currently held, one per target with local members.</summary>
@@ -52,8 +53,10 @@ public sealed class LocalGroups
                 group.Members = [.. group.Members, connection];
                 return true;
             }
-            var subscription = await _broker.SubscribeAsync(_subjects.For(target), _handlerFor(target), ct: ct);
-            _groups[target] = new Group { Members = [connection], Subscription = subscription };
+            // The group is the subscription's state: no closure or delegate per target (one per client, at least).
+            var created = new Group(this, target) { Members = [connection] };
+            created.Subscription = await _broker.SubscribeAsync(_subjects.For(target), Group.OnMessage, created, ct: ct);
+            _groups[target] = created;
             // The server must have the subscription before the client is told it is in: a push published
             // anywhere right after the client's welcome or join reply must reach it.
             await _broker.FlushAsync(ct);
@@ -91,9 +94,14 @@ public sealed class LocalGroups
 
     SemaphoreSlim Stripe(Target target) => _stripes[(uint)target.GetHashCode() % (uint)_stripes.Length];
 
-    sealed class Group
+    sealed class Group(LocalGroups owner, Target target)
     {
+        public static readonly Func<BrokerMessage, object, ValueTask> OnMessage =
+            static (message, state) => ((Group)state).Deliver(message);
+
         public volatile ClientConnection[] Members = [];
-        public required IAsyncDisposable Subscription;
+        public IAsyncDisposable Subscription = null!; // set once subscribed, before the group is published
+
+        ValueTask Deliver(BrokerMessage message) => owner._onMessage(target, message);
     }
 }

@@ -21,8 +21,6 @@ public sealed partial class GatewayNode
     /// <summary>Raised for each rejected command: (target, operation, why). A backend has no other way to hear it.</summary>
     public event Action<Target, string, string>? CommandRejected;
 
-    BrokerHandler HandlerFor(Target target) => message => OnMessageAsync(target, message);
-
     /// <summary>
     /// A message on a target's subject: a push goes straight from the broker's buffer to the local sockets'
     /// queues, encoded once per dialect; a command is applied to each local member. Runs one message at a

@@ -27,7 +27,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
         Time = time ?? TimeProvider.System;
         StartedAt = Time.GetUtcNow();
         Subjects = new Subjects(options.SubjectPrefix);
-        Groups = new LocalGroups(broker, Subjects, HandlerFor);
+        Groups = new LocalGroups(broker, Subjects, OnMessageAsync);
     }
 
     public GatewayOptions Options { get; }

@@ -8,8 +8,8 @@ namespace BrokerGateway.Nats.Internal;
 /// allocation here. When the queue is full the newest message is dropped (digest §13): the read loop never waits
 /// for a handler, so the server never sees us as a slow consumer.
 /// </summary>
-sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription subscription, NatsMsgHandler handler, int limit)
-    : IThreadPoolWorkItem
+sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription subscription, Func<NatsMsg, object, ValueTask> handler,
+    object state, int limit) : IThreadPoolWorkItem
 {
     /// <summary>Messages handled per turn before yielding the thread to other subscriptions.</summary>
     const int Budget = 256;
@@ -17,7 +17,8 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
     const int MaxDepth = 8;
     static readonly long DropReportInterval = 1000;
 
-    readonly Queue<NatsMsg> _queue = new();
+    // Created with the first message: most subscriptions of a gateway are idle for most of their life.
+    Queue<NatsMsg>? _queue;
     bool _scheduled, _stopped, _dropping;
     long _delivered, _dropped, _lastDropReport = long.MinValue;
     int _depth;
@@ -25,16 +26,17 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
 
     public long Delivered => Volatile.Read(ref _delivered);
     public long Dropped => Volatile.Read(ref _dropped);
-    public int Pending { get { lock (_queue) return _queue.Count; } }
+    public int Pending { get { lock (this) return _queue?.Count ?? 0; } }
 
     /// <summary>Read loop: queue a message. Returns false when it was dropped and a report is due (rate-limited).</summary>
     public bool Enqueue(NatsMsg msg, out bool schedule, out bool reportDrop)
     {
         reportDrop = false;
         schedule = false;
-        lock (_queue)
+        lock (this)
         {
             if (_stopped) return true;
+            _queue ??= new Queue<NatsMsg>();
             if (_queue.Count >= limit)
             {
                 _dropped++;
@@ -61,10 +63,10 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
     public void Stop()
     {
         TaskCompletionSource? idle;
-        lock (_queue)
+        lock (this)
         {
             _stopped = true;
-            _queue.Clear();
+            _queue?.Clear();
             idle = _scheduled ? null : TakeIdle();
         }
         idle?.TrySetResult();
@@ -73,9 +75,9 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
     /// <summary>Completes when every queued message has been handled (drain).</summary>
     public Task WhenIdleAsync()
     {
-        lock (_queue)
+        lock (this)
         {
-            if (!_scheduled && _queue.Count == 0) return Task.CompletedTask;
+            if (!_scheduled && (_queue?.Count ?? 0) == 0) return Task.CompletedTask;
             return (_idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
     }
@@ -89,9 +91,9 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
         {
             NatsMsg? msg = null;
             TaskCompletionSource? idle = null;
-            lock (_queue)
+            lock (this)
             {
-                if (_queue.Count == 0 || _stopped)
+                if (_queue is not { Count: > 0 } queue || _stopped)
                 {
                     _scheduled = false;
                     _dropping = false;
@@ -105,7 +107,7 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
                 }
                 else
                 {
-                    msg = _queue.Dequeue();
+                    msg = queue.Dequeue();
                     _delivered++;
                 }
             }
@@ -117,7 +119,7 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
             ValueTask pending;
             try
             {
-                pending = handler(msg);
+                pending = handler(msg, state);
             }
             catch (Exception ex)
             {

@@ -24,7 +24,7 @@ public class LocalGroupsTests
     {
         var broker = new MemoryBroker();
         var delivered = 0;
-        var groups = new LocalGroups(broker, new Subjects(), _ => _ => { Interlocked.Increment(ref delivered); return ValueTask.CompletedTask; });
+        var groups = new LocalGroups(broker, new Subjects(), (_, _) => { Interlocked.Increment(ref delivered); return ValueTask.CompletedTask; });
         var room = Target.Room("default", "r");
         var a = Connection("a");
         var b = Connection("b");
@@ -48,7 +48,7 @@ public class LocalGroupsTests
     [Fact]
     public async Task ConcurrentJoinsAndLeaves_LeaveNoSubscriptionWithoutMembers()
     {
-        var groups = new LocalGroups(new MemoryBroker(), new Subjects(), _ => _ => ValueTask.CompletedTask);
+        var groups = new LocalGroups(new MemoryBroker(), new Subjects(), (_, _) => ValueTask.CompletedTask);
         var room = Target.Room("default", "busy");
         var connections = Enumerable.Range(0, 50).Select(i => Connection("c" + i)).ToArray();
         await Task.WhenAll(connections.Select(async c =>

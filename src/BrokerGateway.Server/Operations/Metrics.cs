@@ -30,6 +30,8 @@ public static class Metrics
         Metric("process_cpu_seconds_total", "counter", "CPU time of this process.", process.TotalProcessorTime.TotalSeconds);
         Metric("process_resident_memory_bytes", "gauge", "Resident set size.", process.WorkingSet64);
         Metric("dotnet_gc_heap_bytes", "gauge", "Managed heap, garbage not yet collected included.", GC.GetTotalMemory(false));
+        Metric("dotnet_jit_methods_total", "counter", "Methods compiled, tier-ups included: flat once the hot paths are compiled.",
+            System.Runtime.JitInfo.GetCompiledMethodCount());
         http.Response.ContentType = "text/plain; version=0.0.4";
         return http.Response.WriteAsync(text.ToString());
     }

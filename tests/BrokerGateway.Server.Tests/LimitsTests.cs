@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using BrokerGateway.Server.Hosting;
 using System.Net.WebSockets;
 using BrokerGateway.Core.Addressing;
@@ -40,6 +42,46 @@ public sealed class LimitsTests
         Assert.Equal(pushes, received);
         await Eventually.TrueAsync(() => gateway.Node.ConnectionCount == 1, TimeSpan.FromSeconds(15), "the slow client is dropped");
         Assert.True(gateway.Node.Refused > 0);
+    }
+
+    [Fact]
+    public async Task AClientThatStopsReadingForAWhile_GetsEveryPush_InOrder_OnceItReadsAgain()
+    {
+        await using var gateway = await StartAsync(s => s);
+        var room = Unique.Name("room");
+        using var paused = new ClientWebSocket();
+        await paused.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.PublicPort}/v1/ws?token={Tokens.Hs256("paused", rooms: [room])}"), CancellationToken.None).WaitAsync(TestClient.Timeout);
+        await Eventually.TrueAsync(() => gateway.Node.Groups.CountMembers(Target.Room("default", room)) == 1);
+
+        // 19 MiB: more than the loopback buffers hold (the gateway's writes find them full and wait for room),
+        // less than the send queue (1,024 pushes by default), so nothing is refused.
+        const int pushes = 600;
+        for (var i = 0; i < pushes; i++)
+        {
+            var payload = Encoding.ASCII.GetBytes(i.ToString("D6", CultureInfo.InvariantCulture).PadRight(32 * 1024, 'x'));
+            await gateway.Node.PublishAsync(Target.Room("default", room), payload, contentType: "text/plain");
+        }
+        await Eventually.TrueAsync(() => gateway.Node.Delivered >= pushes, TimeSpan.FromSeconds(15), "every push queued");
+
+        var next = 0;
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        while (next < pushes)
+        {
+            message.SetLength(0);
+            WebSocketReceiveResult result;
+            do
+            {
+                result = await paused.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TestClient.Timeout);
+                message.Write(buffer, 0, result.Count);
+            } while (!result.EndOfMessage);
+            var frame = JsonNode.Parse(message.ToArray())!;
+            if ((string?)frame["type"] != "push") continue;
+            Assert.StartsWith(next.ToString("D6", CultureInfo.InvariantCulture), (string?)frame["data"]);
+            next++;
+        }
+        Assert.Equal(0, gateway.Node.Refused);
+        Assert.Equal(1, gateway.Node.ConnectionCount);
     }
 
     [Fact]

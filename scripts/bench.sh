@@ -23,5 +23,6 @@ case "$which" in
 esac
 mkdir -p bench/results
 dotnet build "$project" -c Release >/dev/null
-dotnet run --project "$project" -c Release --no-build -- --results "bench/results/$which.md" "$@"
+# An absolute path: a web project (the framing bench) runs in its own directory.
+dotnet run --project "$project" -c Release --no-build -- --results "$PWD/bench/results/$which.md" "$@"
 echo "results: bench/results/$which.md"

@@ -26,4 +26,7 @@ public static partial class GatewayLog
 
     [LoggerMessage(8, LogLevel.Warning, "A client socket taken at the connection failed", EventName = "ClientSocketFailed")]
     public static partial void ClientSocketFailed(ILogger log, Exception e);
+
+    [LoggerMessage(9, LogLevel.Warning, "Accepting a client connection failed ({Error}); still listening", EventName = "AcceptFailed")]
+    public static partial void AcceptFailed(ILogger log, string error);
 }

@@ -31,6 +31,9 @@ public sealed class UpgradeListener : IConnectionListener
     /// <summary>How long the first bytes may take to come before the connection is left to Kestrel (which has its own timeouts).</summary>
     static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The pause before accepting again after a failed accept (out of file descriptors).</summary>
+    static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How long, once stopping, taken-over sockets have to end before the listener stops waiting.</summary>
     static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
 
@@ -46,6 +49,7 @@ public sealed class UpgradeListener : IConnectionListener
     readonly TaskCompletionSource _allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly ILogger _log;
     readonly byte[] _requestLineStart;
+    volatile bool _unbound;
     int _running = 1; // taken-over sockets still running, plus one for the listener until it is disposed
 
     internal UpgradeListener(EndPoint endPoint, string path, FramedClientSocket.Acceptor acceptor, TimeSpan keepAlive, UpgradeRoute route,
@@ -90,10 +94,21 @@ public sealed class UpgradeListener : IConnectionListener
     {
         try
         {
-            while (true)
+            while (!_unbound)
             {
-                var socket = await _listenSocket.AcceptAsync(_stopping.Token);
-                socket.NoDelay = true; // as Kestrel's transport: frames are small and already batched
+                Socket socket;
+                try
+                {
+                    socket = await _listenSocket.AcceptAsync(_stopping.Token);
+                }
+                catch (SocketException e) when (!_unbound)
+                {
+                    // A connection reset in the backlog, or no file descriptor left: the listener goes on (after a
+                    // pause when out of descriptors, so a full table does not spin), as Kestrel's does.
+                    GatewayLog.AcceptFailed(_log, e.SocketErrorCode.ToString());
+                    if (e.SocketErrorCode != SocketError.ConnectionReset) await Task.Delay(AcceptRetryDelay, _stopping.Token);
+                    continue;
+                }
                 _ = ServeAsync(socket);
             }
         }
@@ -117,6 +132,7 @@ public sealed class UpgradeListener : IConnectionListener
         Takeover? takeover;
         try
         {
+            socket.NoDelay = true; // as Kestrel's transport: frames are small and already batched
             takeover = await TryTakeOverAsync(socket);
         }
         catch (Exception e)
@@ -236,6 +252,7 @@ public sealed class UpgradeListener : IConnectionListener
     /// <summary>Stops accepting; connections already handed to Kestrel or taken over go on.</summary>
     public ValueTask UnbindAsync(CancellationToken ct = default)
     {
+        _unbound = true;
         _listenSocket.Dispose();
         return new ValueTask(_accepting);
     }

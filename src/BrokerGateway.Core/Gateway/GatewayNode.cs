@@ -117,16 +117,20 @@ public sealed partial class GatewayNode : IAsyncDisposable
 
     /// <summary>
     /// The user's limit, checked again once this connection is in presence: connects racing on different
-    /// replicas all passed the first check, but now each sees the others, and those beyond the limit in
-    /// connect order (then id order) are refused. Returns how many the user held before this one, or null.
+    /// replicas all passed the first check, but each has written itself before this second look, so of
+    /// any set of connections that stay, the last to look saw all the others. A connection that sees the
+    /// limit already held by others is refused, so the limit is never exceeded. (Ranking the racers by
+    /// connect time instead would admit exactly the limit, but a racer stamped earlier and written later
+    /// is invisible to those that look before it writes, and more than the limit got in.) When connects
+    /// race past the limit, fewer than the limit may get in; each refused one is told why.
+    /// Returns how many connections the user holds besides this one, or null.
     /// </summary>
     async Task<int?> BeyondUserLimitAsync(ClientConnection connection, string uid, CancellationToken ct)
     {
         var all = await Presence.GetUserConnectionsAsync(connection.Nsp, uid, ct);
-        // Times as presence stores them (its precision), so every replica orders the same list the same way.
-        if (all.FirstOrDefault(c => c.Conn == connection.Id) is not { } self) return null; // presence is down: the first check stands
-        var earlier = all.Count(c => c.ConnectedAt < self.ConnectedAt || (c.ConnectedAt == self.ConnectedAt && string.CompareOrdinal(c.Conn, self.Conn) < 0));
-        return earlier >= Options.MaxConnectionsPerUser ? earlier : null;
+        if (all.All(c => c.Conn != connection.Id)) return null; // presence is down: the first check stands
+        var others = all.Count - 1;
+        return others >= Options.MaxConnectionsPerUser ? others : null;
     }
 
     /// <summary>

@@ -143,7 +143,7 @@ public sealed class UpgradeListener : IConnectionListener
         }
         if (takeover is not { } taken)
         {
-            if (!_forKestrel.Writer.TryWrite(_kestrelConnections.Create(socket))) socket.Dispose();
+            HandToKestrel(socket);
             return;
         }
 
@@ -152,6 +152,10 @@ public sealed class UpgradeListener : IConnectionListener
         {
             using var client = _acceptor.Adopt(taken.Stream, () => Close(socket), _keepAlive);
             await taken.Session(client, _stopping.Token);
+        }
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
+        {
+            // the client went away: not worth a warning
         }
         catch (Exception e)
         {
@@ -162,6 +166,20 @@ public sealed class UpgradeListener : IConnectionListener
             Close(socket);
             if (Interlocked.Decrement(ref _running) == 0) _allEnded.TrySetResult();
         }
+    }
+
+    /// <summary>Queues the connection for Kestrel's next accept; once the listener has stopped, closes it.</summary>
+    void HandToKestrel(Socket socket)
+    {
+        try
+        {
+            if (_forKestrel.Writer.TryWrite(_kestrelConnections.Create(socket))) return;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // gone while being looked at
+        }
+        socket.Dispose();
     }
 
     /// <summary>A connection answered 101: its stream, and what runs on it.</summary>

@@ -61,7 +61,6 @@ public sealed class UpgradeListener : IConnectionListener
         _route = route;
         _log = logger;
         _requestLineStart = Encoding.ASCII.GetBytes("GET " + path);
-        _kestrelConnections = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), logger);
         try
         {
             _listenSocket = SocketTransportOptions.CreateDefaultBoundListenSocket(endPoint);
@@ -72,6 +71,7 @@ public sealed class UpgradeListener : IConnectionListener
         }
         _listenSocket.Listen(512);
         EndPoint = _listenSocket.LocalEndPoint!;
+        _kestrelConnections = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), logger);
         _accepting = AcceptLoopAsync();
     }
 

@@ -7,7 +7,7 @@ public sealed class Replica(GatewayProcess process) : IAsyncDisposable
 {
     public int Pid => process.Pid;
     public int PublicPort => process.PublicPort;
-    public string LogPath => process.LogPath;
+    public string LogPath => process.LogPath!; // the bench always keeps the log
     public bool HasExited => process.HasExited;
 
     public static async Task<Replica> StartAsync(string serverDll, int index, string natsUrl, string redis, string secret,

@@ -8,7 +8,7 @@ public sealed class Replica(int index, GatewayProcess process) : IAsyncDisposabl
     public int Index { get; } = index;
     public int Pid => process.Pid;
     public int PublicPort => process.PublicPort;
-    public string LogPath => process.LogPath;
+    public string LogPath => process.LogPath!; // the bench always keeps the log
     public bool HasExited => process.HasExited;
 
     public Uri WebSocketUri(string token) => new($"ws://127.0.0.1:{PublicPort}/v1/ws?token={token}");

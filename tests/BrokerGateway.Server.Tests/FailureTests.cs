@@ -16,37 +16,25 @@ public sealed class FailureTests : IAsyncLifetime
         await using var watcher = await TestClient.ConnectAsync(cluster[0].PublicPort, Tokens.Hs256("watcher"));
         await watcher.JoinAsync(room);
 
-        using var doomed = cluster.StartReplicaProcess(out var port);
-        try
-        {
-            await Eventually.TrueAsync(async () =>
-            {
-                try { using var http = new HttpClient(); return (await http.GetStringAsync($"http://127.0.0.1:{port}/readyz")) == "ready"; }
-                catch (HttpRequestException) { return false; }
-            }, TimeSpan.FromSeconds(30));
-            var victim = await TestClient.ConnectAsync(port, Tokens.Hs256("victim"));
-            await victim.JoinAsync(room);
-            var presence = cluster[0].Node.Presence;
-            Assert.Equal(2, await presence.CountRoomMembersAsync("default", room));
+        await using var doomed = await cluster.StartReplicaProcessAsync();
+        var victim = await TestClient.ConnectAsync(doomed.PublicPort, Tokens.Hs256("victim"));
+        await victim.JoinAsync(room);
+        var presence = cluster[0].Node.Presence;
+        Assert.Equal(2, await presence.CountRoomMembersAsync("default", room));
 
-            doomed.Kill(entireProcessTree: true);
-            var killedAt = DateTime.UtcNow;
+        doomed.KillNow();
+        var killedAt = DateTime.UtcNow;
 
-            JsonObject change;
-            do change = await watcher.NextAsync("presence", TimeSpan.FromSeconds(15));
-            while (change["leaves"]!.AsArray().Count == 0);
-            Assert.Equal("victim", (string?)change["leaves"]![0]!["uid"]);
-            // Lease 3 s, upkeep every 1 s: swept within the lease plus one upkeep round.
-            Assert.InRange(DateTime.UtcNow - killedAt, TimeSpan.Zero, TimeSpan.FromSeconds(5));
-            Assert.Equal(1, await presence.CountRoomMembersAsync("default", room));
-            Assert.False(await presence.IsUserOnlineAsync("default", "victim"));
-            Assert.DoesNotContain(await watcher.DrainUntilPongAsync(), f => (string?)f["type"] == "presence" && f["leaves"]!.AsArray().Count > 0);
-            await victim.DisposeAsync();
-        }
-        finally
-        {
-            if (!doomed.HasExited) doomed.Kill(entireProcessTree: true);
-        }
+        JsonObject change;
+        do change = await watcher.NextAsync("presence", TimeSpan.FromSeconds(15));
+        while (change["leaves"]!.AsArray().Count == 0);
+        Assert.Equal("victim", (string?)change["leaves"]![0]!["uid"]);
+        // Lease 3 s, upkeep every 1 s: swept within the lease plus one upkeep round.
+        Assert.InRange(DateTime.UtcNow - killedAt, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.Equal(1, await presence.CountRoomMembersAsync("default", room));
+        Assert.False(await presence.IsUserOnlineAsync("default", "victim"));
+        Assert.DoesNotContain(await watcher.DrainUntilPongAsync(), f => (string?)f["type"] == "presence" && f["leaves"]!.AsArray().Count > 0);
+        await victim.DisposeAsync();
     }
 
     [ClusterFact]

@@ -88,37 +88,30 @@ public sealed class LimitsTests
     public async Task AtTheFileLimit_TheReplicaKeepsListening_AndServesOnceItHasDescriptorsAgain()
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "BrokerGateway.Server.dll");
-        var log = Path.Combine(Path.GetTempPath(), $"bgw-file-limit-{Guid.NewGuid():N}.log");
-        try
-        {
-            await using var replica = await GatewayProcess.StartAsync(dll, new Dictionary<string, string> { ["BGW_JWT_SECRET"] = Tokens.Secret },
-                log, TimeSpan.FromSeconds(30), CancellationToken.None);
-            var original = SoftFileLimit(replica.Pid);
+        await using var replica = await GatewayProcess.StartAsync(dll, new Dictionary<string, string> { ["BGW_JWT_SECRET"] = Tokens.Secret },
+            logPath: null, TimeSpan.FromSeconds(30), CancellationToken.None);
+        var original = SoftFileLimit(replica.Pid);
 
-            // Room for a few more descriptors: past them, accepting fails (EMFILE) and clients wait in the backlog.
-            SetSoftFileLimit(replica.Pid, Directory.GetFileSystemEntries($"/proc/{replica.Pid}/fd").Length + 10);
-            var attempts = await Task.WhenAll(Enumerable.Range(0, 30).Select(async i =>
+        // Room for a few more descriptors: past them, accepting fails (EMFILE) and clients wait in the backlog.
+        SetSoftFileLimit(replica.Pid, Directory.GetFileSystemEntries($"/proc/{replica.Pid}/fd").Length + 10);
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 30).Select(async i =>
+        {
+            try
             {
-                try
-                {
-                    return await TestClient.ConnectAsync(replica.PublicPort, Tokens.Hs256($"crowd{i}")).WaitAsync(TimeSpan.FromSeconds(3));
-                }
-                catch (Exception e) when (e is TimeoutException or WebSocketException or OperationCanceledException)
-                {
-                    return null;
-                }
-            }));
-            Assert.Contains(attempts, a => a is null); // the limit was reached
-            foreach (var client in attempts) if (client is not null) await client.DisposeAsync();
+                return await TestClient.ConnectAsync(replica.PublicPort, Tokens.Hs256($"crowd{i}")).WaitAsync(TimeSpan.FromSeconds(3));
+            }
+            catch (Exception e) when (e is TimeoutException or WebSocketException or OperationCanceledException)
+            {
+                return null;
+            }
+        }));
+        Assert.Contains(attempts, a => a is null); // the limit was reached
+        foreach (var client in attempts) if (client is not null) await client.DisposeAsync();
 
-            SetSoftFileLimit(replica.Pid, original);
-            await using var late = await TestClient.ConnectAsync(replica.PublicPort, Tokens.Hs256("late"));
-            Assert.Equal("late", (string?)late.Welcome!["uid"]);
-        }
-        finally
-        {
-            File.Delete(log);
-        }
+        SetSoftFileLimit(replica.Pid, original);
+        await using var late = await TestClient.ConnectAsync(replica.PublicPort, Tokens.Hs256("late"));
+        Assert.Equal("late", (string?)late.Welcome!["uid"]);
+
     }
 
     static int SoftFileLimit(int pid) =>

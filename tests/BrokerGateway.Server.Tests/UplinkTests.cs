@@ -131,26 +131,14 @@ public sealed class UplinkTests(ClusterServers servers) : IClassFixture<ClusterS
         }, kinds: ["close"]);
         await _backend.FlushAsync();
 
-        using var doomed = _cluster.StartReplicaProcess(out var port);
-        try
-        {
-            await Eventually.TrueAsync(async () =>
-            {
-                try { using var http = new HttpClient(); return (await http.GetStringAsync($"http://127.0.0.1:{port}/readyz")) == "ready"; }
-                catch (HttpRequestException) { return false; }
-            }, TimeSpan.FromSeconds(30));
-            var victim = await TestClient.ConnectAsync(port, Tokens.Hs256("swept-user"));
-            doomed.Kill(entireProcessTree: true);
-            await Eventually.TrueAsync(() => closes.Any(e => e.Conn == victim.Conn), TimeSpan.FromSeconds(15));
-            var close = closes.Single(e => e.Conn == victim.Conn);
-            Assert.True(close.Close.Swept);
-            Assert.Equal("swept-user", close.Uid);
-            await victim.DisposeAsync();
-        }
-        finally
-        {
-            if (!doomed.HasExited) doomed.Kill(entireProcessTree: true);
-        }
+        await using var doomed = await _cluster.StartReplicaProcessAsync();
+        var victim = await TestClient.ConnectAsync(doomed.PublicPort, Tokens.Hs256("swept-user"));
+        doomed.KillNow();
+        await Eventually.TrueAsync(() => closes.Any(e => e.Conn == victim.Conn), TimeSpan.FromSeconds(15));
+        var close = closes.Single(e => e.Conn == victim.Conn);
+        Assert.True(close.Close.Swept);
+        Assert.Equal("swept-user", close.Uid);
+        await victim.DisposeAsync();
     }
 
     [ClusterFact]

@@ -5,16 +5,16 @@ namespace BrokerGateway.Testing;
 
 /// <summary>
 /// One gateway replica as a child process (<c>dotnet BrokerGateway.Server.dll</c>), configured by its
-/// <c>BGW_*</c> variables as an operator would, on free loopback ports, its output in a log file. Started
-/// once <c>/readyz</c> answers; killed with the whole process tree.
+/// <c>BGW_*</c> variables as an operator would, on free loopback ports, its output in a log file (or
+/// dropped). Started once <c>/readyz</c> answers; killed with the whole process tree.
 /// </summary>
 public sealed class GatewayProcess : IAsyncDisposable
 {
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
     readonly Process _process;
-    readonly StreamWriter _log;
+    readonly StreamWriter? _log;
 
-    GatewayProcess(Process process, StreamWriter log, int publicPort, int internalPort, string logPath)
+    GatewayProcess(Process process, StreamWriter? log, int publicPort, int internalPort, string? logPath)
     {
         _process = process;
         _log = log;
@@ -26,13 +26,14 @@ public sealed class GatewayProcess : IAsyncDisposable
     public int Pid => _process.Id;
     public int PublicPort { get; }
     public int InternalPort { get; }
-    public string LogPath { get; }
+    public string? LogPath { get; }
     public bool HasExited => _process.HasExited;
 
     /// <param name="serverDll">The replica to run.</param>
     /// <param name="environment">Its settings (<c>BGW_NATS_URL</c>, <c>BGW_JWT_SECRET</c>…); the ports and the bind address are chosen here.</param>
+    /// <param name="logPath">Where its output goes; null to drop it.</param>
     /// <param name="unset">Variables of this process the replica must not inherit.</param>
-    public static async Task<GatewayProcess> StartAsync(string serverDll, IReadOnlyDictionary<string, string> environment, string logPath,
+    public static async Task<GatewayProcess> StartAsync(string serverDll, IReadOnlyDictionary<string, string> environment, string? logPath,
         TimeSpan readyTimeout, CancellationToken ct, params string[] unset)
     {
         var publicPort = FreePort.Next();
@@ -52,7 +53,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         info.Environment["BGW_BIND"] = "127.0.0.1";
         foreach (var (k, v) in environment) info.Environment[k] = v;
 
-        var log = new StreamWriter(logPath) { AutoFlush = true };
+        var log = logPath is null ? null : new StreamWriter(logPath) { AutoFlush = true };
         Process process;
         try
         {
@@ -60,12 +61,12 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
         catch
         {
-            log.Dispose();
+            log?.Dispose();
             throw;
         }
         void Write(string? line)
         {
-            if (line is null) return;
+            if (line is null || log is null) return;
             lock (log)
             {
                 try { log.WriteLine(line); }
@@ -95,7 +96,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (true)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"replica exited with {_process.ExitCode}; see {LogPath}");
+            if (_process.HasExited) throw new InvalidOperationException($"replica exited with {_process.ExitCode}{SeeLog}");
             try
             {
                 using var response = await Http.GetAsync($"http://127.0.0.1:{PublicPort}/readyz", ct);
@@ -105,10 +106,12 @@ public sealed class GatewayProcess : IAsyncDisposable
             {
                 // Not listening yet.
             }
-            if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"replica on {PublicPort} not ready within {timeout.TotalSeconds:0} s; see {LogPath}");
+            if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"replica on {PublicPort} not ready within {timeout.TotalSeconds:0} s{SeeLog}");
             await Task.Delay(100, ct);
         }
     }
+
+    string SeeLog => LogPath is null ? "" : $"; see {LogPath}";
 
     /// <summary>This replica's <c>/metrics</c> as name → value (labels dropped).</summary>
     public async Task<Dictionary<string, double>> MetricsAsync(CancellationToken ct)
@@ -138,7 +141,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         KillNow();
         try { await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)); }
         catch (TimeoutException) { }
-        lock (_log) _log.Dispose();
+        if (_log is not null) lock (_log) _log.Dispose();
         _process.Dispose();
     }
 }

@@ -59,8 +59,8 @@ public sealed class ApiCluster : IAsyncLifetime, IAsyncDisposable
         foreach (var replica in _replicas) await replica.Node.Broker.FlushAsync().WaitAsync(Calls.Timeout);
     }
 
-    /// <summary>A replica as its own process, on this cluster's servers and prefix (see <see cref="TestGateway.StartProcess"/>).</summary>
-    public System.Diagnostics.Process StartReplicaProcess() => TestGateway.StartProcess(_servers.Nats.NatsUrl, _servers.Redis.RedisEndpoint, Prefix, out _);
+    /// <summary>A replica as its own process, on this cluster's servers and prefix (see <see cref="TestGateway.StartProcessAsync"/>).</summary>
+    public Task<GatewayProcess> StartReplicaProcessAsync() => TestGateway.StartProcessAsync(_servers.Nats.NatsUrl, _servers.Redis.RedisEndpoint, Prefix);
 
     /// <summary>The gRPC client of replica <paramref name="i"/> (with the API token when one is set).</summary>
     public GrpcClient Grpc(int i) => _clients[i];

@@ -138,28 +138,21 @@ public sealed class ApiResilienceTests
     {
         await using var api = await ApiCluster.StartAsync();
         var before = (await api.Grpc(0).Gateway("ListNodes", new ListNodesRequest(), ListNodesResponse.Parser)).Nodes.Select(n => n.Node_).ToHashSet();
-        using var doomed = api.StartReplicaProcess();
-        try
+        await using var doomed = await api.StartReplicaProcessAsync();
+        string? dead = null;
+        await Eventually.TrueAsync(async () =>
         {
-            string? dead = null;
-            await Eventually.TrueAsync(async () =>
-            {
-                var nodes = (await api.Grpc(0).Gateway("ListNodes", new ListNodesRequest(), ListNodesResponse.Parser)).Nodes;
-                dead = nodes.Select(n => n.Node_).FirstOrDefault(n => !before.Contains(n));
-                return dead is not null;
-            }, TimeSpan.FromSeconds(30));
-            doomed.Kill(entireProcessTree: true);
+            var nodes = (await api.Grpc(0).Gateway("ListNodes", new ListNodesRequest(), ListNodesResponse.Parser)).Nodes;
+            dead = nodes.Select(n => n.Node_).FirstOrDefault(n => !before.Contains(n));
+            return dead is not null;
+        }, TimeSpan.FromSeconds(30));
+        doomed.KillNow();
 
-            var receipt = (await api.Grpc(1).Gateway("Publish", new PublishRequest { Target = new Target { Kind = TargetKind.Namespace }, Push = Text("x"), Receipt = true }, PublishResponse.Parser)).Receipt;
+        var receipt = (await api.Grpc(1).Gateway("Publish", new PublishRequest { Target = new Target { Kind = TargetKind.Namespace }, Push = Text("x"), Receipt = true }, PublishResponse.Parser)).Receipt;
 
-            Assert.False(receipt.Complete);
-            Assert.Equal([dead!], receipt.Missing);
-            Assert.Equal(api.Replicas.Select(r => r.Node.NodeId).Order(StringComparer.Ordinal), receipt.PerNode.Select(n => n.Node));
-        }
-        finally
-        {
-            if (!doomed.HasExited) doomed.Kill(entireProcessTree: true);
-        }
+        Assert.False(receipt.Complete);
+        Assert.Equal([dead!], receipt.Missing);
+        Assert.Equal(api.Replicas.Select(r => r.Node.NodeId).Order(StringComparer.Ordinal), receipt.PerNode.Select(n => n.Node));
     }
 
     [ClusterFact]

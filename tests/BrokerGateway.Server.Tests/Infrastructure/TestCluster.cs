@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BrokerGateway.Server.Hosting;
 
 namespace BrokerGateway.Server.Tests.Infrastructure;
@@ -55,9 +54,8 @@ public sealed class TestCluster : IAsyncDisposable
         return new TestCluster(servers.Nats, servers.Redis, prefix, started);
     }
 
-    /// <summary>A replica as its own process on this cluster's servers and prefix (see <see cref="TestGateway.StartProcess"/>).</summary>
-    public Process StartReplicaProcess(out int publicPort) =>
-        TestGateway.StartProcess(NatsServer.NatsUrl, RedisServer.RedisEndpoint, Prefix, out publicPort);
+    /// <summary>A replica as its own process on this cluster's servers and prefix (see <see cref="TestGateway.StartProcessAsync"/>).</summary>
+    public Task<GatewayProcess> StartReplicaProcessAsync() => TestGateway.StartProcessAsync(NatsServer.NatsUrl, RedisServer.RedisEndpoint, Prefix);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BrokerGateway.Core.Gateway;
 using BrokerGateway.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -84,35 +83,18 @@ public sealed class TestGateway : IAsyncDisposable
     }
 
     /// <summary>
-    /// A replica as its own process of the server executable, so a test can kill it (SIGKILL: no drain, no
+    /// A replica as its own process of the server, ready, so a test can kill it (SIGKILL: no drain, no
     /// cleanup, as when a machine dies). Lease 3 s, like the in-process replicas.
     /// </summary>
-    public static Process StartProcess(string natsUrl, string redis, string prefix, out int publicPort)
-    {
-        publicPort = FreePort.Next();
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "BrokerGateway.Server"))
+    public static Task<GatewayProcess> StartProcessAsync(string natsUrl, string redis, string prefix) =>
+        GatewayProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "BrokerGateway.Server.dll"), new Dictionary<string, string>
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        info.Environment["BGW_PUBLIC_PORT"] = publicPort.ToString();
-        info.Environment["BGW_GRPC_PORT"] = FreePort.Next().ToString();
-        info.Environment["BGW_INTERNAL_PORT"] = FreePort.Next().ToString();
-        info.Environment["BGW_BIND"] = "127.0.0.1";
-        info.Environment["BGW_NATS_URL"] = natsUrl;
-        info.Environment["BGW_REDIS"] = redis;
-        info.Environment["BGW_SUBJECT_PREFIX"] = prefix;
-        info.Environment["BGW_JWT_SECRET"] = Tokens.Secret;
-        info.Environment["BGW_LEASE_TTL_MS"] = "3000";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+            ["BGW_NATS_URL"] = natsUrl,
+            ["BGW_REDIS"] = redis,
+            ["BGW_SUBJECT_PREFIX"] = prefix,
+            ["BGW_JWT_SECRET"] = Tokens.Secret,
+            ["BGW_LEASE_TTL_MS"] = "3000",
+        }, logPath: null, TimeSpan.FromSeconds(30), CancellationToken.None);
 
     /// <summary>Stops gracefully (drain: reconnect frames, close 4001, presence removed).</summary>
     public async Task StopAsync() => await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));

@@ -100,8 +100,10 @@ public sealed class LimitsTests
             {
                 return await TestClient.ConnectAsync(replica.PublicPort, Tokens.Hs256($"crowd{i}")).WaitAsync(TimeSpan.FromSeconds(3));
             }
-            catch (Exception e) when (e is TimeoutException or WebSocketException or OperationCanceledException)
+            catch (TimeoutException)
             {
+                // Still in the backlog. A client taken and then cut short (say, its session's code failed to
+                // load for want of a descriptor) would throw something else and fail the test.
                 return null;
             }
         }));
@@ -111,7 +113,6 @@ public sealed class LimitsTests
         SetSoftFileLimit(replica.Pid, original);
         await using var late = await TestClient.ConnectAsync(replica.PublicPort, Tokens.Hs256("late"));
         Assert.Equal("late", (string?)late.Welcome!["uid"]);
-
     }
 
     static int SoftFileLimit(int pid) =>

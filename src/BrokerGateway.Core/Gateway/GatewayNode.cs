@@ -110,8 +110,16 @@ public sealed partial class GatewayNode : IAsyncDisposable
             await ForgetAsync(connection, CloseCodes.TooManyConnections);
             throw new GatewayException(ErrorCodes.LimitExceeded, $"user already holds {holding} connections (limit {Options.MaxConnectionsPerUser})");
         }
-        ConnectionOpened?.Invoke(connection);
-        foreach (var room in rooms) await AnnounceAsync(connection, room, joined: true);
+        try
+        {
+            ConnectionOpened?.Invoke(connection);
+            foreach (var room in rooms) await AnnounceAsync(connection, room, joined: true);
+        }
+        catch
+        {
+            await CloseAsync(connection, CloseCodes.ServerError); // it was seen open: it is seen closed
+            throw;
+        }
         return connection;
     }
 

@@ -74,6 +74,25 @@ public sealed class TokenValidator
         }
     }
 
+    /// <summary>
+    /// Checks a token whose signature cannot verify, so the handler's code and the native crypto library
+    /// are loaded before the first client (see <c>Warmup</c>).
+    /// </summary>
+    public async Task WarmUpAsync()
+    {
+        var signatureLength = _parameters.ValidAlgorithms.Single() switch
+        {
+            SecurityAlgorithms.RsaSha256 => 256,
+            SecurityAlgorithms.EcdsaSha256 => 64,
+            _ => 32,
+        };
+        var header = Base64UrlEncoder.Encode($$"""{"alg":"{{_parameters.ValidAlgorithms.Single()}}","typ":"JWT"}""");
+        var payload = Base64UrlEncoder.Encode("""{"sub":"warm-up","exp":4102444800}""");
+        var result = await ValidateAsync($"{header}.{payload}.{Base64UrlEncoder.Encode(new byte[signatureLength])}");
+        if (result.CloseCode != CloseCodes.TokenInvalid)
+            throw new InvalidOperationException($"a token signed with zeros was not refused as invalid: {result.Error}");
+    }
+
     public async Task<AuthResult> ValidateAsync(string token)
     {
         if (string.IsNullOrWhiteSpace(token) || token.Length > 16 * 1024)

@@ -44,8 +44,11 @@ public static class GatewayHost
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(backends);
         builder.Services.AddSingleton(node);
-        builder.Services.AddSingleton(new TokenValidator(settings.Auth));
-        builder.Services.AddSingleton(new UplinkPublisher(node, settings.EventFormat));
+        var tokens = new TokenValidator(settings.Auth);
+        var uplink = new UplinkPublisher(node, settings.EventFormat);
+        await Warmup.RunAsync(tokens, uplink);
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddSingleton(uplink);
         builder.Services.AddSingleton<IClientSocketAcceptor>(settings.WebSocketStack == WebSocketStack.Framed
             ? new FramedClientSocket.Acceptor()
             : new BuiltinClientSocket.Acceptor());

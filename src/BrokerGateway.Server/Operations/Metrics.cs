@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using BrokerGateway.Core.Gateway;
+using BrokerGateway.Server.Uplink;
 
 namespace BrokerGateway.Server.Operations;
 
@@ -25,6 +26,8 @@ public static class Metrics
         Metric("bgw_deliveries_total", "counter", "Pushes queued to local sockets.", node.Delivered);
         Metric("bgw_deliveries_refused_total", "counter", "Pushes refused by full send queues (slow consumers).", node.Refused);
         Metric("bgw_commands_rejected_total", "counter", "Bgw-Op commands not applied: unknown operation or unreadable arguments.", node.CommandsRejected);
+        Metric("bgw_client_events_failed_total", "counter", "Client events (open, close, message, joins…) not handed to the broker.",
+            http.RequestServices.GetRequiredService<UplinkPublisher>().Failed);
         Metric("bgw_broker_connected", "gauge", "1 while the broker link is up.", node.Broker.IsConnected ? 1 : 0);
         Metric("bgw_draining", "gauge", "1 while this replica drains.", node.IsDraining ? 1 : 0);
         Metric("process_cpu_seconds_total", "counter", "CPU time of this process.", process.TotalProcessorTime.TotalSeconds);

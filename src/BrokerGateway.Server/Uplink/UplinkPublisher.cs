@@ -57,6 +57,9 @@ public sealed class UplinkPublisher
         node.ConnectionSwept += OnSwept;
     }
 
+    /// <summary>Encodes an event that goes nowhere, so the encoder's code is loaded (see <c>Warmup</c>).</summary>
+    public void WarmUp() => Encode(new ClientEvent { Conn = "warm-up", Session = { ["k"] = "v" }, Open = new Opened { Rooms = { "r" } } });
+
     /// <summary>Events that could not be handed to the broker (it was down and its buffer full).</summary>
     public long Failed => Interlocked.Read(ref _failed);
     long _failed;
@@ -89,13 +92,22 @@ public sealed class UplinkPublisher
         }
     }
 
+    /// <summary>Hands an event to the broker; a failure is counted, never thrown into the node's open or close.</summary>
     void Fire(ClientConnection connection, string kind, Action<ClientEvent> fill)
     {
         ValueTask publishing;
-        lock (connection)
+        try
         {
-            var evt = Envelope(connection, fill);
-            publishing = _node.Broker.PublishAsync(_node.Subjects.Events(connection.Nsp, kind), Encode(evt), _headers);
+            lock (connection)
+            {
+                var evt = Envelope(connection, fill);
+                publishing = _node.Broker.PublishAsync(_node.Subjects.Events(connection.Nsp, kind), Encode(evt), _headers);
+            }
+        }
+        catch (Exception)
+        {
+            Interlocked.Increment(ref _failed);
+            return;
         }
         _ = Observe(publishing);
     }
@@ -140,7 +152,6 @@ public sealed class UplinkPublisher
     byte[] Encode(ClientEvent evt) => _format == EventFormat.Json
         ? System.Text.Encoding.UTF8.GetBytes(Json.Format(evt))
         : evt.ToByteArray();
-
 
     async Task Observe(ValueTask publishing)
     {

@@ -72,14 +72,4 @@ public sealed class UserLimitTests
             return connections;
         }
     }
-
-    sealed class SilentDialect : IClientDialect
-    {
-        public static readonly SilentDialect Instance = new();
-        public string Name => "silent";
-        public OutboundFrame EncodePush(Push push) => new(Array.Empty<byte>());
-        public OutboundFrame EncodePresence(PresenceChange change) => new(Array.Empty<byte>());
-        public OutboundFrame EncodeReconnect(TimeSpan after) => new(Array.Empty<byte>());
-        public OutboundFrame EncodeDisconnect(int code, string reason) => new(Array.Empty<byte>());
-    }
 }

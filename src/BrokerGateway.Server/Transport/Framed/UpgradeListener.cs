@@ -137,7 +137,7 @@ public sealed class UpgradeListener : IConnectionListener
         }
         catch (Exception e)
         {
-            if (e is not (SocketException or IOException or ObjectDisposedException)) GatewayLog.ClientSocketFailed(_log, e);
+            if (!ClientWentAway(e)) GatewayLog.ClientSocketFailed(_log, e);
             socket.Dispose(); // gone before it said anything or before the 101 went out, or refused while being looked at
             return;
         }
@@ -153,9 +153,9 @@ public sealed class UpgradeListener : IConnectionListener
             using var client = _acceptor.Adopt(taken.Stream, () => Close(socket), _keepAlive);
             await taken.Session(client, _stopping.Token);
         }
-        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
+        catch (Exception e) when (ClientWentAway(e))
         {
-            // the client went away: not worth a warning
+            // not worth a warning
         }
         catch (Exception e)
         {
@@ -167,6 +167,12 @@ public sealed class UpgradeListener : IConnectionListener
             if (Interlocked.Decrement(ref _running) == 0) _allEnded.TrySetResult();
         }
     }
+
+    /// <summary>
+    /// What a socket throws when its peer is gone (the framing reports it as a plain IOException). A file or
+    /// assembly that cannot be loaded is an IOException too, and worth a warning.
+    /// </summary>
+    static bool ClientWentAway(Exception e) => e is SocketException or ObjectDisposedException || e.GetType() == typeof(IOException);
 
     /// <summary>Queues the connection for Kestrel's next accept; once the listener has stopped, closes it.</summary>
     void HandToKestrel(Socket socket)

@@ -11,7 +11,7 @@ internal static class RedisReplies
     {
         string? uid = null;
         var node = "";
-        long at = 0;
+        long at = 0, order = 0;
         var rooms = new List<string>();
         var topics = new List<string>();
         var session = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -27,11 +27,12 @@ internal static class RedisReplies
                 case 'u' when field.Length == 1: uid = KeyToken.Decode((string)value!); break;
                 case 'n' when field.Length == 1: node = KeyToken.Decode((string)value!); break;
                 case 'a' when field.Length == 1: at = (long)value; break;
+                case 'o' when field.Length == 1: order = (long)value; break;
             }
         }
         rooms.Sort(StringComparer.Ordinal);
         topics.Sort(StringComparer.Ordinal);
-        return new ConnectionState(nsp, conn, uid, node, DateTimeOffset.FromUnixTimeMilliseconds(at), session, rooms, topics);
+        return new ConnectionState(nsp, conn, uid, node, DateTimeOffset.FromUnixTimeMilliseconds(at), session, rooms, topics) { Order = order };
     }
 
     /// <summary>A list of <c>{ nsp, conn, fields }</c> triples (remove.lua, claim.lua), ordered by namespace and connection.</summary>

@@ -125,20 +125,19 @@ public sealed partial class GatewayNode : IAsyncDisposable
 
     /// <summary>
     /// The user's limit, checked again once this connection is in presence: connects racing on different
-    /// replicas all passed the first check, but each has written itself before this second look, so of
-    /// any set of connections that stay, the last to look saw all the others. A connection that sees the
-    /// limit already held by others is refused, so the limit is never exceeded. (Ranking the racers by
-    /// connect time instead would admit exactly the limit, but a racer stamped earlier and written later
-    /// is invisible to those that look before it writes, and more than the limit got in.) When connects
-    /// race past the limit, fewer than the limit may get in; each refused one is told why.
+    /// replicas all passed the first check. Presence numbers a user's connections in the order it wrote
+    /// them (<see cref="ConnectionState.Order"/>), and a connection stays if fewer than the limit were
+    /// written before it. Each racer looks after its own write, so it sees every connection written before
+    /// it: the racers agree, and exactly the limit gets in. (Ranking by connect time instead fails: a racer
+    /// stamped earlier but written later is invisible to those that look before it writes.)
     /// Returns how many connections the user holds besides this one, or null.
     /// </summary>
     async Task<int?> BeyondUserLimitAsync(ClientConnection connection, string uid, CancellationToken ct)
     {
         var all = await Presence.GetUserConnectionsAsync(connection.Nsp, uid, ct);
-        if (all.All(c => c.Conn != connection.Id)) return null; // presence is down: the first check stands
-        var others = all.Count - 1;
-        return others >= Options.MaxConnectionsPerUser ? others : null;
+        if (all.FirstOrDefault(c => c.Conn == connection.Id) is not { } self) return null; // presence is down: the first check stands
+        var before = all.Count(c => c.Conn != connection.Id && c.Order < self.Order);
+        return before >= Options.MaxConnectionsPerUser ? all.Count - 1 : null;
     }
 
     /// <summary>

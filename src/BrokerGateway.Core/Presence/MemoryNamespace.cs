@@ -19,6 +19,7 @@ internal sealed class MemoryNamespace(string name)
     public long Guests { get; private set; }
     public MemoryGroups Rooms { get; } = new();
     public MemoryGroups Topics { get; } = new();
+    long _lastOrder;
 
     /// <summary>Adds a connection that is not there (the store removes an old one first).</summary>
     public void Add(ConnectionState state)
@@ -26,7 +27,7 @@ internal sealed class MemoryNamespace(string name)
         var connection = new MemoryConnection(state);
         Connections.Add(state.Conn, connection);
         ConnectionOrder.Add(state.Conn);
-        BindUser(state.Conn, connection.Uid);
+        BindUser(state.Conn, connection);
         foreach (var room in connection.Rooms) Rooms.Add(room, state.Conn);
         foreach (var topic in connection.Topics) Topics.Add(topic, state.Conn);
     }
@@ -47,16 +48,19 @@ internal sealed class MemoryNamespace(string name)
         if (connection.Uid == uid) return true;
         UnbindUser(conn, connection.Uid);
         connection.Uid = uid;
-        BindUser(conn, uid);
+        BindUser(conn, connection);
         return true;
     }
 
     public Member MemberOf(string conn) =>
         Connections.TryGetValue(conn, out var c) ? new Member(conn, c.Uid, c.Node) : new Member(conn, null, "");
 
-    void BindUser(string conn, string? uid)
+    /// <summary>Binds a connection to its user, taking the next write order (see <see cref="ConnectionState.Order"/>).</summary>
+    void BindUser(string conn, MemoryConnection connection)
     {
-        if (uid is null) { Guests++; return; }
+        connection.Order = 0;
+        if (connection.Uid is not { } uid) { Guests++; return; }
+        connection.Order = ++_lastOrder;
         if (!UserConnections.TryGetValue(uid, out var conns))
         {
             UserConnections.Add(uid, conns = new HashSet<string>(StringComparer.Ordinal));
@@ -78,17 +82,22 @@ internal sealed class MemoryNamespace(string name)
 internal sealed class MemoryConnection(ConnectionState state)
 {
     public string? Uid { get; set; } = state.Uid;
+    public long Order { get; set; }
     public string Node { get; } = state.Node;
     public DateTimeOffset ConnectedAt { get; } = PresenceIds.ToMilliseconds(state.ConnectedAt);
     public Dictionary<string, string> Session { get; } = new(state.Session, StringComparer.Ordinal);
     public HashSet<string> Rooms { get; } = new(state.Rooms, StringComparer.Ordinal);
     public HashSet<string> Topics { get; } = new(state.Topics, StringComparer.Ordinal);
 
-    public ConnectionState Snapshot(string nsp, string conn) => new(
-        nsp, conn, Uid, Node, ConnectedAt,
-        new Dictionary<string, string>(Session, StringComparer.Ordinal),
-        Rooms.Order(StringComparer.Ordinal).ToArray(),
-        Topics.Order(StringComparer.Ordinal).ToArray());
+    public ConnectionState Snapshot(string nsp, string conn)
+    {
+        var rooms = Rooms.Order(StringComparer.Ordinal).ToArray();
+        var topics = Topics.Order(StringComparer.Ordinal).ToArray();
+        return new ConnectionState(nsp, conn, Uid, Node, ConnectedAt, new Dictionary<string, string>(Session, StringComparer.Ordinal), rooms, topics)
+        {
+            Order = Order,
+        };
+    }
 }
 
 /// <summary>Rooms or topics of a namespace: the members of each, and the names of those with members.</summary>

@@ -11,6 +11,13 @@ public sealed record ConnectionState(
     IReadOnlyList<string> Rooms,
     IReadOnlyList<string> Topics)
 {
+    /// <summary>
+    /// Where presence wrote this connection among its user's: a connection written later than another of
+    /// the same user has a larger order (0 for a guest, and in a snapshot not read from presence). It ranks
+    /// connects that race for the per-user limit. Assigned by the store on every write; ignored on input.
+    /// </summary>
+    public long Order { get; init; }
+
     public static readonly IReadOnlyDictionary<string, string> EmptySession = new Dictionary<string, string>();
 }
 

@@ -10,6 +10,7 @@ local function k_node_conns(d) return P .. 'node:' .. d .. ':conns' end
 local function k_ns(n, what) return P .. 'ns:' .. n .. ':' .. what end
 local function k_conn(n, c) return P .. 'ns:' .. n .. ':conn:' .. c end
 local function k_user(n, u) return P .. 'ns:' .. n .. ':user:' .. u end
+local function k_user_order(n, u) return P .. 'ns:' .. n .. ':user:' .. u .. ':order' end
 local function k_room(n, r) return P .. 'ns:' .. n .. ':room:' .. r end
 local function k_topic(n, t) return P .. 'ns:' .. n .. ':topic:' .. t end
 
@@ -34,24 +35,29 @@ local function group_remove(key, index, name, member)
 end
 
 -- u == '' is a guest. The per-namespace users index holds a uid while it has at least one connection,
--- so counting users is one ZCARD.
+-- so counting users is one ZCARD. Each binding takes the next number of the user's counter (field 'o'):
+-- the user's connections in the order they were written, which ranks connects that race for the
+-- per-user limit. The counter lives while the user has a connection.
 local function bind_user(n, c, u)
   if u == '' then redis.call('SADD', k_ns(n, 'guests'), c) return end
   local key = k_user(n, u)
   if redis.call('SADD', key, c) == 1 and redis.call('SCARD', key) == 1 then
     redis.call('ZADD', k_ns(n, 'users'), 0, u)
   end
+  redis.call('HSET', k_conn(n, c), 'o', redis.call('INCR', k_user_order(n, u)))
 end
 
 local function unbind_user(n, c, u)
   if u == '' then redis.call('SREM', k_ns(n, 'guests'), c) return end
   local key = k_user(n, u)
+  redis.call('HDEL', k_conn(n, c), 'o')
   if redis.call('SREM', key, c) == 1 and redis.call('SCARD', key) == 0 then
     redis.call('ZREM', k_ns(n, 'users'), u)
+    redis.call('DEL', k_user_order(n, u))
   end
 end
 
--- Connection hash fields: 'u' uid, 'n' node, 'a' connected-at ms, 'r'..room, 't'..topic, 's'..session key.
+-- Connection hash fields: 'u' uid, 'o' order among the user's, 'n' node, 'a' connected-at ms, 'r'..room, 't'..topic, 's'..session key.
 local function group_of(n, field)
   local kind, name = string.sub(field, 1, 1), string.sub(field, 2)
   if kind == 'r' then return k_room(n, name), k_ns(n, 'rooms'), name end

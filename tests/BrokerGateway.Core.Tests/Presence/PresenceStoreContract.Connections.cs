@@ -100,6 +100,27 @@ public abstract partial class PresenceStoreContract
     }
 
     [StoreFact]
+    public async Task AUsersConnections_AreNumberedInTheOrderTheyWereWritten_WhateverTheirIdsOrClocks()
+    {
+        // Ids and connect times in the opposite order to the writes: the order is the store's own.
+        await Store.AddConnectionAsync(Connection("c3", "alice") with { ConnectedAt = At.AddSeconds(2), Order = 99 });
+        await Store.AddConnectionAsync(Connection("c2", "alice") with { ConnectedAt = At.AddSeconds(1) });
+        await Store.AddConnectionAsync(Connection("g1"));
+        await Store.AddConnectionAsync(Connection("c1", "alice"));
+
+        var byOrder = (await Store.GetUserConnectionsAsync(Nsp, "alice")).OrderBy(c => c.Order).Select(c => c.Conn);
+        Assert.Equal(["c3", "c2", "c1"], byOrder);
+        Assert.All(await Store.GetUserConnectionsAsync(Nsp, "alice"), c => Assert.True(c.Order > 0));
+        Assert.Equal(0, (await Store.GetConnectionAsync(Nsp, "g1"))!.Order); // a guest is in no user's order
+
+        // Written again (a restore), or moved to the user: the latest write.
+        await Store.AddConnectionAsync(Connection("c3", "alice"));
+        Assert.True(await Store.SetUserAsync(Nsp, "g1", "alice"));
+        byOrder = (await Store.GetUserConnectionsAsync(Nsp, "alice")).OrderBy(c => c.Order).Select(c => c.Conn);
+        Assert.Equal(["c2", "c1", "c3", "g1"], byOrder);
+    }
+
+    [StoreFact]
     public async Task Guests_AreConnectionsWithoutAUser()
     {
         await Store.AddConnectionAsync(Connection("g1"));

@@ -46,7 +46,7 @@ public sealed partial class RedisPresenceStoreTests(RedisServerFixture redis) : 
     static Regex LayoutOf(string prefix)
     {
         const string T = "(?:[A-Za-z0-9_-]{1,128}|~[A-Za-z0-9_-]+)";
-        return new Regex($"^{Regex.Escape(prefix)}(?:nsps|nodes|node:{T}(?::conns)?|ns:{T}:(?:conns|users|guests|rooms|topics)|ns:{T}:(?:conn|user|room|topic):{T})$");
+        return new Regex($"^{Regex.Escape(prefix)}(?:nsps|nodes|node:{T}(?::conns)?|ns:{T}:(?:conns|users|guests|rooms|topics)|ns:{T}:(?:conn|user|room|topic):{T}|ns:{T}:user:{T}:order)$");
     }
 
     async Task<string[]> KeysAsync(string prefix)
@@ -74,7 +74,7 @@ public sealed partial class RedisPresenceStoreTests(RedisServerFixture redis) : 
 
         var layout = LayoutOf(_prefix);
         Assert.All(keys, key => Assert.Matches(layout, key));
-        Assert.Equal(2 + HostileIds.Length * 12, keys.Length); // nsps, nodes; per id: 10 namespace keys, 2 node keys
+        Assert.Equal(2 + HostileIds.Length * 13, keys.Length); // nsps, nodes; per id: 11 namespace keys, 2 node keys
     }
 
     [RedisFact]

@@ -67,7 +67,11 @@ public sealed partial class GatewayNode
             var after = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * spread.TotalMilliseconds);
             connection.Close(CloseCodes.Draining, null, connection.Dialect.EncodeReconnect(after));
         }
-        foreach (var connection in _connections.Values) await CloseAsync(connection, CloseCodes.Draining);
+        foreach (var connection in _connections.Values)
+        {
+            try { await CloseAsync(connection, CloseCodes.Draining); }
+            catch (Exception) { /* a close handler failed: the drain goes on, and removing the node below clears its presence */ }
+        }
         try { await Presence.RemoveNodeAsync(NodeId, ct); }
         catch (Exception) { /* the lease lapses and the others sweep whatever is left */ }
     }

@@ -57,7 +57,13 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
         return true;
     }
 
-    public void Schedule() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    /// <summary>
+    /// Queued on the reading thread's own queue: the read loop hands the thread back at its next await, and the
+    /// delivery then runs there with the message still in that core's cache, no sleeping thread woken for it
+    /// (an idle thread may still take it over). Measured against the shared queue: lower CPU per delivery and
+    /// publish-to-receive time on the fan-out bench.
+    /// </summary>
+    public void Schedule() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
 
     /// <summary>Stops delivery; queued messages are discarded.</summary>
     public void Stop()
@@ -102,7 +108,7 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
                 else if (budget-- == 0)
                 {
                     // Still scheduled: go to the back of the thread pool's queue so other subscriptions get a turn.
-                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
                     return;
                 }
                 else
@@ -151,7 +157,7 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
         if (++_depth > MaxDepth)
         {
             _depth = 0;
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
             return;
         }
         Run();

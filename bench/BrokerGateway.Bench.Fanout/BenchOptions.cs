@@ -44,8 +44,15 @@ public sealed record BenchOptions
     /// </summary>
     public int WarmupMessages { get; init; } = 1000;
 
-    /// <summary>Most warm-up rounds. Default 8.</summary>
-    public int WarmupRounds { get; init; } = 8;
+    /// <summary>Most warm-up rounds. Default 24.</summary>
+    public int WarmupRounds { get; init; } = 24;
+
+    /// <summary>
+    /// Quiet rounds in a row (under <see cref="WarmupJitShare"/>) that end the warm-up. Default 4: with tiered
+    /// PGO the JIT works in bursts a few rounds apart, methods moving from instrumented to final code as their
+    /// counts come in, so one or two quiet rounds say little.
+    /// </summary>
+    public int WarmupQuietRounds { get; init; } = 4;
 
     /// <summary>Share of the replicas' CPU spent compiling below which they count as warm. Default 2 %.</summary>
     public double WarmupJitShare { get; init; } = 0.02;
@@ -108,6 +115,7 @@ public sealed record BenchOptions
                 "--unloaded" => o with { UnloadedMessages = Int() },
                 "--warmup" => o with { WarmupMessages = Int() },
                 "--warmup-rounds" => o with { WarmupRounds = Int() },
+                "--warmup-quiet-rounds" => o with { WarmupQuietRounds = Int() },
                 "--idle-clients" => o with { IdleClients = Int() },
                 "--idle-room-size" => o with { IdleRoomSize = Int() },
                 "--capacity-clients" => o with { CapacityClients = Int() },

@@ -59,6 +59,7 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
         report.LoadedMemory = new MemoryResult($"{options.Clients:N0} clients in {options.Rooms} rooms (loaded shape, before any push)",
             options.Clients, before, await MeasureMemoryAsync(cluster, ct));
 
+        await ReadMetricsUntilTieredAsync(cluster, ct);
         await WarmUpAsync(cluster, publisher, fleet, ct);
         for (var run = 1; run <= options.Runs; run++)
         {
@@ -101,7 +102,7 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
 
     /// <summary>
     /// Rounds of pushes, loaded then one at a time (the two runs take different paths through the code),
-    /// until the JIT has tiered up what they use (two rounds in a row under the threshold): with tiered PGO the replicas keep compiling for seconds
+    /// until the JIT has tiered up what they use (<see cref="BenchOptions.WarmupQuietRounds"/> rounds in a row under the threshold): with tiered PGO the replicas keep compiling for seconds
     /// after start, longer on a busy machine, and that CPU would otherwise be counted as fan-out.
     /// </summary>
     async Task WarmUpAsync(Cluster cluster, Publisher publisher, ClientFleet fleet, CancellationToken ct)
@@ -117,12 +118,25 @@ public sealed class FanoutBench(BenchOptions options, BenchReport report, Action
             var jit = loaded.ReplicaThreadCpu[0] + single.ReplicaThreadCpu[0];
             var share = cpu > 0 ? jit / cpu : 0;
             log($"warm-up {round}: JIT {jit:F2} s of {cpu:F2} s replica CPU ({share:P0})");
-            // Two quiet rounds in a row: after one, tiered PGO may still be promoting methods it just counted.
             quietRounds = share < options.WarmupJitShare ? quietRounds + 1 : 0;
-            if (quietRounds == 2) return;
+            if (quietRounds == options.WarmupQuietRounds) return;
         }
         report.Notes.Add($"The replicas were still compiling after {options.WarmupRounds} warm-up rounds; the first runs include JIT time (see the thread split).");
     }
+
+    /// <summary>
+    /// The bench reads each replica's <c>/metrics</c> around every run: an HTTP request path the replicas tier up
+    /// like any other, in bursts as its methods reach their call counts (tiered PGO takes several). Read often
+    /// enough here, those bursts come before the warm-up instead of inside measured runs.
+    /// </summary>
+    static async Task ReadMetricsUntilTieredAsync(Cluster cluster, CancellationToken ct)
+    {
+        for (var i = 0; i < MetricsReadsBeforeWarmUp; i++)
+            foreach (var r in cluster.Replicas) await r.MetricsAsync(ct);
+        await WaitForJitToSettleAsync(cluster, ct);
+    }
+
+    const int MetricsReadsBeforeWarmUp = 200;
 
     async Task IdleMemoryAsync(Cluster cluster, CancellationToken ct)
     {

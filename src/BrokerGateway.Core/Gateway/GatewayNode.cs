@@ -136,7 +136,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
     {
         var all = await Presence.GetUserConnectionsAsync(connection.Nsp, uid, ct);
         if (all.FirstOrDefault(c => c.Conn == connection.Id) is not { } self) return null; // presence is down: the first check stands
-        var before = all.Count(c => c.Conn != connection.Id && c.Order < self.Order);
+        var before = all.Count(c => c.Order < self.Order);
         return before >= Options.MaxConnectionsPerUser ? all.Count - 1 : null;
     }
 

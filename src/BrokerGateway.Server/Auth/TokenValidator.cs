@@ -80,13 +80,14 @@ public sealed class TokenValidator
     /// </summary>
     public async Task WarmUpAsync()
     {
-        var signatureLength = _parameters.ValidAlgorithms.Single() switch
+        var algorithm = _parameters.ValidAlgorithms.Single();
+        var signatureLength = algorithm switch
         {
             SecurityAlgorithms.RsaSha256 => 256,
             SecurityAlgorithms.EcdsaSha256 => 64,
             _ => 32,
         };
-        var header = Base64UrlEncoder.Encode($$"""{"alg":"{{_parameters.ValidAlgorithms.Single()}}","typ":"JWT"}""");
+        var header = Base64UrlEncoder.Encode($$"""{"alg":"{{algorithm}}","typ":"JWT"}""");
         var payload = Base64UrlEncoder.Encode("""{"sub":"warm-up","exp":4102444800}""");
         var result = await ValidateAsync($"{header}.{payload}.{Base64UrlEncoder.Encode(new byte[signatureLength])}");
         if (result.CloseCode != CloseCodes.TokenInvalid)

@@ -104,10 +104,9 @@ public sealed class UplinkPublisher
                 publishing = _node.Broker.PublishAsync(_node.Subjects.Events(connection.Nsp, kind), Encode(evt), _headers);
             }
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            Interlocked.Increment(ref _failed);
-            return;
+            publishing = ValueTask.FromException(e); // counted below, as a publish that fails later is
         }
         _ = Observe(publishing);
     }

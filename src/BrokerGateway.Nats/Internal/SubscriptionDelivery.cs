@@ -107,8 +107,9 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
                 }
                 else if (budget-- == 0)
                 {
-                    // Still scheduled: go to the back of the thread pool's queue so other subscriptions get a turn.
-                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+                    // Still scheduled: go to the back of the shared queue so other subscriptions get a turn (a
+                    // thread takes its own queue's newest item first, so queued there it would run again at once).
+                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
                     return;
                 }
                 else

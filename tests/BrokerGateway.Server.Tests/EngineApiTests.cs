@@ -101,4 +101,50 @@ public sealed class EngineApiTests(ClusterServers servers) : IClassFixture<Clust
         Assert.Equal(7, (int?)error["i"]);
         Assert.Equal(101, (int?)error["E"]!["c"]);
     }
+
+    [ClusterFact]
+    public async Task HostileParameters_Get101_AndTheWorkerKeepsItsSocket()
+    {
+        await using var engine = await EngineClient.ConnectAsync(_cluster[0].InternalPort);
+        await using var client = await TestClient.ConnectAsync(_cluster[1].PublicPort, Tokens.Hs256("hostile"));
+        var call = (string conn, string function, JsonArray args) =>
+            engine.CallAsync("conn.call", [new JsonObject { ["c"] = conn, ["f"] = function, ["a"] = args }]);
+
+        // Half a surrogate pair is valid JSON but no text: in the method, a connection, a function, a payload.
+        Assert.Equal(101, (int?)(await engine.SendRawAsync("{\"m\":\"\\ud800\",\"p\":[],\"i\":1}"))["E"]!["c"]);
+        Assert.Equal(101, (int?)(await engine.SendRawAsync("{\"m\":\"conn.call\",\"p\":[{\"c\":\"x\",\"f\":\"\\udc00\",\"a\":[]}],\"i\":2}"))["E"]!["c"]);
+        Assert.Equal(101, (int?)(await engine.SendRawAsync("{\"m\":\"mesh.send\",\"p\":[{\"c\":\"\\ud800\",\"d\":\"x\"}],\"i\":3}"))["E"]!["c"]);
+        Assert.Equal(101, (int?)(await engine.SendRawAsync($"{{\"m\":\"mesh.send\",\"p\":[{{\"c\":\"{client.Conn}\",\"d\":\"\\ud800\"}}],\"i\":4}}"))["E"]!["c"]);
+
+        // Ids and names the cluster cannot hold are bad parameters, not an unreachable cluster to retry.
+        var tooLong = new string('x', 5000);
+        Assert.Equal(101, (int?)(await call(tooLong, "subscribe", new JsonArray("t")))["E"]!["c"]);
+        Assert.Equal(101, (int?)(await engine.CallAsync("mesh.send", [new JsonObject { ["c"] = tooLong, ["d"] = "x" }]))["E"]!["c"]);
+        Assert.Equal(101, (int?)(await engine.CallAsync("mesh.publish", [new JsonObject { ["c"] = tooLong, ["d"] = "x" }]))["E"]!["c"]);
+        Assert.Equal(101, (int?)(await call(client.Conn, "subscribe", new JsonArray("")))["E"]!["c"]);
+        Assert.Equal(101, (int?)(await call(client.Conn, "subscribe", new JsonArray(new string('t', 300))))["E"]!["c"]);
+        Assert.Equal(101, (int?)(await call(client.Conn, "unsubscribe", new JsonArray("two\r\nlines")))["E"]!["c"]);
+
+        // A key given twice keeps its last value.
+        var twice = await engine.SendRawAsync($"{{\"m\":\"conn.call\",\"p\":[{{\"c\":\"{client.Conn}\",\"f\":\"set_context\",\"a\":[{{\"a\":1,\"a\":2}}]}}],\"i\":5}}");
+        Assert.True((bool?)twice["r"]!["s"]);
+        await Eventually.TrueAsync(async () => (await _cluster[2].Node.Presence.GetConnectionAsync("default", client.Conn))?.Session.GetValueOrDefault("a") == "2");
+
+        Assert.Equal("server.pong", (string?)(await engine.CallAsync("server.ping", []))["r"]!["s"]);
+    }
+
+    [ClusterFact]
+    public async Task AnEmptyNamespace_IsTheDefaultOne_AndABadOneIsRefusedBeforeTheUpgrade()
+    {
+        await using var engine = await EngineClient.ConnectAsync(_cluster[0].InternalPort, "?nsp=");
+        Assert.True((bool?)(await engine.CallAsync("queue.pop", ["open"]))["r"]!["s"]);
+        await using var client = await TestClient.ConnectAsync(_cluster[1].PublicPort, Tokens.Hs256("empty-nsp"));
+        JsonObject opened;
+        do opened = await engine.NextEventAsync(); while ((string?)opened["p"]!["c"] != client.Conn);
+        Assert.Equal("empty-nsp", (string?)opened["p"]!["d"]!["uid"]);
+
+        var refused = await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() =>
+            EngineClient.ConnectAsync(_cluster[0].InternalPort, "?nsp=" + new string('n', 5000)));
+        Assert.Contains("400", refused.Message);
+    }
 }

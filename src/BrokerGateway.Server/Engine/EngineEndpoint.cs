@@ -1,4 +1,6 @@
 using System.Net.WebSockets;
+using BrokerGateway.Core.Presence;
+using BrokerGateway.Server.Api;
 using BrokerGateway.Server.Hosting;
 using BrokerGateway.Server.Transport;
 
@@ -20,7 +22,14 @@ public sealed class EngineEndpoint(IServiceProvider services, IClientSocketAccep
             await http.Response.WriteAsync("expected a WebSocket upgrade");
             return;
         }
-        var nsp = http.Request.Query["nsp"].FirstOrDefault() ?? settings.Gateway.DefaultNamespace;
+        // As in the gRPC API, an empty namespace is the default one.
+        var nsp = http.Request.Query["nsp"].FirstOrDefault() is { Length: > 0 } named ? named : settings.Gateway.DefaultNamespace;
+        if (Problem(nsp) is { } problem)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await http.Response.WriteAsync(problem);
+            return;
+        }
         using var socket = await acceptor.AcceptAsync(http, settings.Limits.PingInterval);
         await using var session = ActivatorUtilities.CreateInstance<EngineSession>(services, socket, nsp);
         try
@@ -37,6 +46,19 @@ public sealed class EngineEndpoint(IServiceProvider services, IClientSocketAccep
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or TimeoutException)
         {
             // The worker went away; its queues are released with the session.
+        }
+    }
+
+    static string? Problem(string nsp)
+    {
+        try
+        {
+            PresenceIds.Check(nsp, "nsp");
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return ApiErrors.Text(e);
         }
     }
 }

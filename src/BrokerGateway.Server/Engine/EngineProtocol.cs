@@ -31,9 +31,9 @@ public sealed record EngineRequest(string Method, JsonElement Params, JsonElemen
             JsonElement? id = root.TryGetProperty("i", out var iv) ? iv.Clone() : root.TryGetProperty("id", out var idv) ? idv.Clone() : null;
             return new EngineRequest(m.GetString()!, p, id);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            return null;
+            return null; // not JSON, or a method name that is no Unicode text (a lone surrogate escape)
         }
     }
 }

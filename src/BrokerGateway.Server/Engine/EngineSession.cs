@@ -8,6 +8,8 @@ using BrokerGateway.Core.Broker;
 using BrokerGateway.Core.Fanout;
 using BrokerGateway.Core.Gateway;
 using BrokerGateway.Core.Connections;
+using BrokerGateway.Grpc;
+using BrokerGateway.Server.Api;
 using BrokerGateway.Server.Transport;
 using BrokerGateway.Server.Uplink;
 using Google.Protobuf;
@@ -108,16 +110,15 @@ public sealed class EngineSession(IClientSocket socket, string nsp, GatewayNode 
             var args = call.ValueKind == JsonValueKind.Object && call.TryGetProperty("a", out var a) && a.ValueKind == JsonValueKind.Array ? a : default;
             if (conn is null || function is null || args.ValueKind != JsonValueKind.Array)
                 throw new EngineException(EngineErrors.InvalidParams, "each call needs c (connection), f (function) and a (arguments)");
+            Checked(() => ApiArguments.Id(conn, "c"));
             var (op, headers, body) = function switch
             {
                 "set_context_value" when args.GetArrayLength() == 2 && args[0].ValueKind == JsonValueKind.String =>
-                    (Ops.SetSession, null, Session(new() { [args[0].GetString()!] = Value(args[1]) })),
+                    (Ops.SetSession, null, Session(new() { [String(args[0])] = Value(args[1]) })),
                 "set_context" when args.GetArrayLength() == 1 && args[0].ValueKind == JsonValueKind.Object =>
-                    (Ops.SetSession, new MessageHeaders().Add(BgwHeaders.Replace, "true"),
-                        Session(args[0].EnumerateObject().ToDictionary(e => e.Name, e => Value(e.Value)))),
+                    (Ops.SetSession, new MessageHeaders().Add(BgwHeaders.Replace, "true"), Session(Context(args[0]))),
                 "subscribe" or "unsubscribe" when args.GetArrayLength() > 0 && args.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String) =>
-                    (function == "subscribe" ? Ops.Subscribe : Ops.Unsubscribe,
-                        args.EnumerateArray().Aggregate(new MessageHeaders(), (h, t) => h.Add(BgwHeaders.Topic, t.GetString()!)), Array.Empty<byte>()),
+                    (function == "subscribe" ? Ops.Subscribe : Ops.Unsubscribe, Topics(args), Array.Empty<byte>()),
                 _ => throw new EngineException(EngineErrors.InvalidParams, $"'{function}' takes other arguments, or is not a function: set_context, set_context_value, subscribe, unsubscribe"),
             };
             try
@@ -137,7 +138,7 @@ public sealed class EngineSession(IClientSocket socket, string nsp, GatewayNode 
     /// <summary>mesh.send: to connections anywhere; f counts those not online, t all of them.</summary>
     async Task<Action<Utf8JsonWriter>> MeshSendAsync(JsonElement p)
     {
-        var sends = Pairs(p, "mesh.send takes [{\"c\":conn,\"d\":data}]");
+        var sends = Pairs(p, "mesh.send takes [{\"c\":conn,\"d\":data}]", static c => ApiArguments.Id(c, "c"));
         int failed = 0;
         try
         {
@@ -157,7 +158,7 @@ public sealed class EngineSession(IClientSocket socket, string nsp, GatewayNode 
     /// <summary>mesh.publish: to channels (our topics); t counts the subscribed connections reached, f the channels nobody holds.</summary>
     async Task<Action<Utf8JsonWriter>> MeshPublishAsync(JsonElement p)
     {
-        var publishes = Pairs(p, "mesh.publish takes [{\"c\":channel,\"d\":data}]");
+        var publishes = Pairs(p, "mesh.publish takes [{\"c\":channel,\"d\":data}]", static c => ApiArguments.Group(c, "c", inHeader: false));
         long reached = 0;
         int failed = 0;
         try
@@ -280,23 +281,74 @@ public sealed class EngineSession(IClientSocket socket, string nsp, GatewayNode 
 
     static List<string> Strings(JsonElement p) =>
         p.ValueKind == JsonValueKind.Array && p.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String)
-            ? p.EnumerateArray().Select(x => x.GetString()!).ToList()
+            ? p.EnumerateArray().Select(String).ToList()
             : [];
 
     static string? Text(JsonElement o, string name) =>
-        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && String(v) is { Length: > 0 } s ? s : null;
+
+    /// <summary>
+    /// A JSON string as .NET text. JSON lets an escape name half a surrogate pair (<c>"\ud800"</c>), which is
+    /// no text at all: refused as a parameter.
+    /// </summary>
+    static string String(JsonElement v)
+    {
+        try
+        {
+            return v.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new EngineException(EngineErrors.InvalidParams, "a string holds half a surrogate pair: it is not Unicode text");
+        }
+    }
+
+    /// <summary>The gRPC API's checks on ids and names, answered with the engine's code for bad parameters.</summary>
+    static void Checked(Action check)
+    {
+        try
+        {
+            check();
+        }
+        catch (GrpcException e)
+        {
+            throw new EngineException(EngineErrors.InvalidParams, e.Detail);
+        }
+    }
 
     /// <summary>A context value as the session keeps it: strings as they are, anything else as JSON text.</summary>
     static string? Value(JsonElement v) => v.ValueKind switch
     {
-        JsonValueKind.String => v.GetString(),
+        JsonValueKind.String => String(v),
         JsonValueKind.Null => null,
         _ => v.GetRawText(),
     };
 
+    /// <summary>A context object; a key given twice keeps its last value, as JavaScript's JSON.parse does.</summary>
+    static Dictionary<string, string?> Context(JsonElement o)
+    {
+        var values = new Dictionary<string, string?>();
+        foreach (var e in o.EnumerateObject()) values[e.Name] = Value(e.Value);
+        return values;
+    }
+
+    static MessageHeaders Topics(JsonElement args)
+    {
+        var headers = new MessageHeaders();
+        var i = 0;
+        foreach (var t in args.EnumerateArray())
+        {
+            var topic = String(t);
+            var field = $"a[{i++}]";
+            Checked(() => ApiArguments.Group(topic, field, inHeader: true));
+            headers.Add(BgwHeaders.Topic, topic);
+        }
+        return headers;
+    }
+
     static byte[] Session(Dictionary<string, string?> values) => JsonSerializer.SerializeToUtf8Bytes(values);
 
-    static List<(string Target, byte[] Data, string ContentType)> Pairs(JsonElement p, string usage)
+    static List<(string Target, byte[] Data, string ContentType)> Pairs(JsonElement p, string usage, Func<string, string> check)
     {
         if (p.ValueKind != JsonValueKind.Array || p.GetArrayLength() == 0) throw new EngineException(EngineErrors.InvalidParams, usage);
         var pairs = new List<(string, byte[], string)>();
@@ -304,9 +356,10 @@ public sealed class EngineSession(IClientSocket socket, string nsp, GatewayNode 
         {
             var target = Text(item, "c");
             if (target is null || !item.TryGetProperty("d", out var d)) throw new EngineException(EngineErrors.InvalidParams, usage);
+            Checked(() => check(target));
             // A string travels as its text; any other JSON value as JSON (clients see it embedded).
             pairs.Add(d.ValueKind == JsonValueKind.String
-                ? (target, Encoding.UTF8.GetBytes(d.GetString()!), "text/plain")
+                ? (target, Encoding.UTF8.GetBytes(String(d)), "text/plain")
                 : (target, Encoding.UTF8.GetBytes(d.GetRawText()), "application/json"));
         }
         return pairs;

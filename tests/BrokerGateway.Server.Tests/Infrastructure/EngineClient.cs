@@ -12,10 +12,10 @@ public sealed class EngineClient : IAsyncDisposable
     readonly Channel<JsonObject> _events = Channel.CreateUnbounded<JsonObject>();
     Task? _receiving;
 
-    public static async Task<EngineClient> ConnectAsync(int internalPort)
+    public static async Task<EngineClient> ConnectAsync(int internalPort, string query = "")
     {
         var client = new EngineClient();
-        await client._socket.ConnectAsync(new Uri($"ws://127.0.0.1:{internalPort}/ws/v1"), CancellationToken.None).WaitAsync(TestClient.Timeout);
+        await client._socket.ConnectAsync(new Uri($"ws://127.0.0.1:{internalPort}/ws/v1{query}"), CancellationToken.None).WaitAsync(TestClient.Timeout);
         client._receiving = client.ReceiveAsync();
         return client;
     }

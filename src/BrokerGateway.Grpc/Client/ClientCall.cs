@@ -14,6 +14,8 @@ namespace BrokerGateway.Grpc.Client;
 /// </summary>
 internal sealed class ClientCall : IDisposable
 {
+    static readonly TimeSpan MaxTimerDueTime = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     readonly CancellationToken _callerToken;
     readonly CancellationTokenSource? _deadlineCts;
     readonly CancellationToken _token;
@@ -32,7 +34,8 @@ internal sealed class ClientCall : IDisposable
         if (timeout is { } t && t > TimeSpan.Zero)
         {
             _deadlineCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            _deadlineCts.CancelAfter(t);
+            // A timer cannot wait longer than about 49.7 days: a longer timeout only goes to the server.
+            if (t <= MaxTimerDueTime) _deadlineCts.CancelAfter(t);
             _token = _deadlineCts.Token;
         }
         else

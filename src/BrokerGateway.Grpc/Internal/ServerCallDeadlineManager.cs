@@ -22,7 +22,9 @@ internal sealed class ServerCallDeadlineManager : IDisposable
         Func<ServerCallDeadlineManager, Task> onExceeded)
     {
         Timeout = timeout;
-        Deadline = time.GetUtcNow() + timeout;
+        // 99999999H is valid and about 11,000 years: past the last date there is. Such a call has no deadline.
+        var now = time.GetUtcNow();
+        Deadline = timeout <= MaxTimerDueTime ? now + timeout : DateTimeOffset.MaxValue;
         _onExceeded = onExceeded;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
         if (timeout <= MaxTimerDueTime)

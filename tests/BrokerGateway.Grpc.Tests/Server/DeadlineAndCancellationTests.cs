@@ -58,6 +58,32 @@ public class DeadlineAndCancellationTests
         Assert.Equal("4", answer.Status);
     }
 
+    [Theory]
+    [InlineData("99999999H")]
+    [InlineData("99999999M")]
+    public async Task A_timeout_past_the_last_date_is_no_deadline(string timeout)
+    {
+        await using var server = await TestServer.StartAsync();
+        using var raw = new RawGrpc(server.Port);
+        var answer = await raw.SendAsync("/test.v1.Echo/Unary", RawGrpc.Frame(new EchoRequest { Text = "far" }), headers: [("grpc-timeout", timeout)])
+            .WaitAsync(Limits.Await);
+        Assert.Equal("0", answer.Status);
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task The_client_takes_timeouts_longer_than_a_timer_can_wait()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var client = server.CreateClient();
+        foreach (var timeout in new[] { TimeSpan.FromDays(60), TimeSpan.MaxValue })
+            Assert.Equal("far", (await client.UnaryAsync("/test.v1.Echo/Unary", new EchoRequest { Text = "far" }, EchoResponse.Parser, timeout)
+                .WaitAsync(Limits.Await)).Text);
+        var far = new GrpcCallOptions { Deadline = DateTimeOffset.MaxValue };
+        Assert.Equal("far", (await client.UnaryAsync("/test.v1.Echo/Unary", new EchoRequest { Text = "far" }, EchoResponse.Parser, far)
+            .WaitAsync(Limits.Await)).Text);
+    }
+
     [Fact]
     public async Task The_deadline_follows_the_injected_clock()
     {

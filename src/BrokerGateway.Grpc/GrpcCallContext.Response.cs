@@ -1,6 +1,7 @@
 using BrokerGateway.Grpc.Internal;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace BrokerGateway.Grpc;
@@ -12,6 +13,7 @@ public sealed partial class GrpcCallContext
     bool _messageWritten;
     bool _finished;
     int _writing;
+    int _flushBlocked;
 
     /// <summary>The request's <c>grpc-encoding</c>, read once at the start of the call.</summary>
     internal string? RequestEncoding { get; private set; }
@@ -41,7 +43,7 @@ public sealed partial class GrpcCallContext
             WriteStatus(StatusCode.Internal, $"Malformed grpc-timeout '{value}'.");
             return false;
         }
-        _deadline = new ServerCallDeadlineManager(_options.TimeProvider, timeout, _http.RequestAborted, OnDeadlineExceededAsync);
+        _deadline = new ServerCallDeadlineManager(_options.TimeProvider, timeout, _http.RequestAborted, OnDeadlineExceededAsync, ResetBlockedFlush);
         CancellationToken = _deadline.Token;
         return true;
     }
@@ -70,7 +72,18 @@ public sealed partial class GrpcCallContext
                 var writer = _http.Response.BodyWriter;
                 GrpcFraming.WriteMessage(writer, message, _options.MaxSendMessageSize);
                 _messageWritten = true;
-                var result = await writer.FlushAsync(token);
+                var flush = writer.FlushAsync(token);
+                FlushResult result;
+                if (flush.IsCompleted)
+                {
+                    result = flush.Result;
+                }
+                else
+                {
+                    Volatile.Write(ref _flushBlocked, 1);
+                    try { result = await flush; }
+                    finally { Volatile.Write(ref _flushBlocked, 0); }
+                }
                 if (result.IsCanceled || _http.RequestAborted.IsCancellationRequested)
                     throw new OperationCanceledException("The call was cancelled.", token);
             }
@@ -171,6 +184,17 @@ public sealed partial class GrpcCallContext
 
     /// <summary>Last step of every call, after its status was written: the timer goes.</summary>
     internal void End() => _deadline?.Dispose();
+
+    /// <summary>
+    /// At the deadline, a message still waiting for the caller's flow-control window can never be followed
+    /// by the status (trailers do not overtake data): the stream is reset with CANCEL, as for any deadline
+    /// whose status cannot be sent. Done before the call's token is cancelled, because Kestrel answers a
+    /// cancelled flush by resetting the stream with INTERNAL_ERROR, which a caller reads as a server failure.
+    /// </summary>
+    void ResetBlockedFlush()
+    {
+        if (Volatile.Read(ref _flushBlocked) == 1) _http.Features.Get<IHttpResetFeature>()?.Reset(8);
+    }
 
     async Task OnDeadlineExceededAsync(ServerCallDeadlineManager deadline)
     {

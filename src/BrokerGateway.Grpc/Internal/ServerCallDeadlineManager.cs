@@ -13,14 +13,17 @@ internal sealed class ServerCallDeadlineManager : IDisposable
 
     readonly CancellationTokenSource _cts;
     readonly Func<ServerCallDeadlineManager, Task> _onExceeded;
+    readonly Action _beforeCancel;
     readonly ITimer? _timer;
     const int Running = 0, Fired = 1, Disposed = 2;
     int _state;
     volatile bool _isExceeded;
 
+    /// <param name="beforeCancel">Runs when the deadline passes, before the call's token is cancelled.</param>
     public ServerCallDeadlineManager(TimeProvider time, TimeSpan timeout, CancellationToken requestAborted,
-        Func<ServerCallDeadlineManager, Task> onExceeded)
+        Func<ServerCallDeadlineManager, Task> onExceeded, Action beforeCancel)
     {
+        _beforeCancel = beforeCancel;
         Timeout = timeout;
         // 99999999H is valid and about 11,000 years: past the last date there is. Such a call has no deadline.
         var now = time.GetUtcNow();
@@ -47,6 +50,7 @@ internal sealed class ServerCallDeadlineManager : IDisposable
         // Whoever moves the state first wins: a timer that fires after the call ended does nothing.
         if (Interlocked.CompareExchange(ref _state, Fired, Running) != Running) return;
         _isExceeded = true;
+        _beforeCancel();
         // Cancel first: a write blocked on flow control holds the lock, and must give it up.
         _cts.Cancel();
         // The callback gets this instance: a 1n timeout can fire before the constructor's caller has stored it.

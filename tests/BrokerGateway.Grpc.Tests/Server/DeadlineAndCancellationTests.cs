@@ -85,6 +85,31 @@ public class DeadlineAndCancellationTests
     }
 
     [Fact]
+    public async Task A_deadline_reached_while_the_caller_is_not_reading_resets_the_stream_with_cancel()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{server.Port}/test.v1.Echo/ServerStream")
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            // Far more than the flow-control windows hold: the server's writes block until the caller reads.
+            Content = new ByteArrayContent(RawGrpc.Frame(new EchoRequest { Text = new string('x', 1024), Count = 10_000 })),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/grpc");
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        request.Headers.TryAddWithoutValidation("grpc-timeout", "300m");
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(Limits.Await);
+        await Eventually.TrueAsync(() => server.Logs.Entries.Any(e => e.EventName == "DeadlineExceeded"), because: "the deadline passes while nothing is read");
+
+        // Now read: what was sent, then the reset. INTERNAL_ERROR would tell the caller the server failed.
+        var body = await response.Content.ReadAsStreamAsync();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(async () => { while (await body.ReadAsync(new byte[65536]).AsTask().WaitAsync(Limits.Await) > 0) { } });
+        var reset = Assert.IsType<HttpProtocolException>(failure is HttpProtocolException ? failure : failure.InnerException);
+        Assert.Equal(8, reset.ErrorCode); // CANCEL
+    }
+
+    [Fact]
     public async Task The_deadline_follows_the_injected_clock()
     {
         var clock = new ManualTimeProvider();

@@ -21,10 +21,15 @@ public sealed class NatsBroker : IBroker
         _connection.Closed += (_, _) => StateChanged?.Invoke(BrokerState.Closed);
     }
 
+    /// <summary>How often the gateway's link pings its server.</summary>
+    public static readonly TimeSpan StallCheckInterval = TimeSpan.FromSeconds(10);
+
     /// <summary>Connects to the first reachable server of <paramref name="servers"/>.</summary>
     public static async Task<NatsBroker> ConnectAsync(IReadOnlyList<string> servers, string name, CancellationToken ct = default)
     {
-        var connection = new NatsConnection(new NatsOptions { Servers = servers, Name = name });
+        // Pings every 10 s: a server that stops answering (stalled, or a half-open link) is noticed within about
+        // 30 s, and the replica reconnects and reports not ready, instead of after the client default's 6 minutes.
+        var connection = new NatsConnection(new NatsOptions { Servers = servers, Name = name, PingInterval = StallCheckInterval });
         try
         {
             await connection.ConnectAsync(ct);

@@ -57,9 +57,7 @@ public sealed class LocalGroups
             var created = new Group(this, target) { Members = [connection] };
             created.Subscription = await _broker.SubscribeAsync(_subjects.For(target), Group.OnMessage, created, ct: ct);
             _groups[target] = created;
-            // The server must have the subscription before the client is told it is in: a push published
-            // anywhere right after the client's welcome or join reply must reach it.
-            await _broker.FlushAsync(ct);
+            await ConfirmAsync(ct);
             return true;
         }
         finally
@@ -67,6 +65,36 @@ public sealed class LocalGroups
             stripe.Release();
         }
     }
+
+    /// <summary>
+    /// Waits until the broker's server has the subscriptions sent so far: a push published anywhere right
+    /// after the client's welcome or join reply must reach it. While the link is down, or its server stalls,
+    /// the subscription waits in the broker's own table, sent first when the link is back; the client is not
+    /// kept waiting for that, nor refused (the replica is not ready meanwhile, so new clients go elsewhere).
+    /// </summary>
+    async Task ConfirmAsync(CancellationToken ct)
+    {
+        // A confirmation that timed out is still waiting: the link stalls, and a wait per join (a connect
+        // makes several) would only add up.
+        if (_unconfirmed is { IsCompleted: false }) return;
+        Task? flush = null;
+        try
+        {
+            flush = _broker.FlushAsync(ct);
+            await flush.WaitAsync(ConfirmTimeout, ct);
+        }
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            // Down or stalled: the join stands. A flush still waiting is observed when it ends.
+            if (flush is { IsCompleted: false })
+                _unconfirmed = flush.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>The longest a join waits for the broker's confirmation (a round trip, normally well under a millisecond).</summary>
+    static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(2);
+
+    volatile Task? _unconfirmed;
 
     /// <summary>Removes a member; false if it was not one. Unsubscribes when the last one leaves.</summary>
     public async Task<bool> RemoveAsync(Target target, ClientConnection connection)

@@ -29,4 +29,7 @@ public static partial class GatewayLog
 
     [LoggerMessage(9, LogLevel.Warning, "Accepting a client connection failed ({Error}); still listening", EventName = "AcceptFailed")]
     public static partial void AcceptFailed(ILogger log, string error);
+
+    [LoggerMessage(10, LogLevel.Warning, "A {Type} frame from {Conn} failed; answered internal, the connection stays", EventName = "FrameFailed")]
+    public static partial void FrameFailed(ILogger log, string type, string conn, Exception e);
 }

@@ -12,15 +12,17 @@ public sealed class TestGateway : IAsyncDisposable
 {
     readonly WebApplication _app;
 
-    TestGateway(WebApplication app, ServerSettings settings)
+    TestGateway(WebApplication app, ServerSettings settings, LogEvents logs)
     {
         _app = app;
         Settings = settings;
+        Logs = logs;
         Node = app.Services.GetRequiredService<GatewayNode>();
     }
 
     public ServerSettings Settings { get; }
     public GatewayNode Node { get; }
+    public LogEvents Logs { get; }
     public int PublicPort => Settings.PublicPort;
     public int GrpcPort => Settings.GrpcPort;
     public int InternalPort => Settings.InternalPort;
@@ -49,9 +51,16 @@ public sealed class TestGateway : IAsyncDisposable
     public static async Task<TestGateway> StartAsync(ServerSettings? settings = null)
     {
         settings ??= DefaultSettings();
-        var app = await GatewayHost.CreateAsync(settings, configure: b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        var logs = new LogEvents();
+        var app = await GatewayHost.CreateAsync(settings, configure: b => Log(b, logs));
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        return new TestGateway(app, settings);
+        return new TestGateway(app, settings, logs);
+    }
+
+    static void Log(WebApplicationBuilder builder, LogEvents logs)
+    {
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddProvider(logs);
     }
 
     /// <summary>
@@ -64,11 +73,12 @@ public sealed class TestGateway : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var chosen = settings();
-            var app = await GatewayHost.CreateAsync(chosen, configure: b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+            var logs = new LogEvents();
+            var app = await GatewayHost.CreateAsync(chosen, configure: b => Log(b, logs));
             try
             {
                 await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
-                return new TestGateway(app, chosen);
+                return new TestGateway(app, chosen, logs);
             }
             catch (IOException e) when (e.InnerException is AddressInUseException && attempt < 5)
             {

@@ -99,9 +99,16 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
             await RefuseAsync(socket, closeCode, e.Message);
             return;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Told, so it reconnects (here or elsewhere) rather than seeing its socket cut.
+            GatewayLog.SessionFailed(log, "a connecting client", e);
+            await RefuseAsync(socket, CloseCodes.ServerError, "the gateway failed to open the connection; reconnect");
+            return;
+        }
 
         connection.TrySend(NativeReplies.Welcome(connection, settings.Limits.PingInterval));
-        var session = new NativeSession(node, uplink, connection, settings.Limits);
+        var session = new NativeSession(node, uplink, connection, settings.Limits, log);
         var closed = CloseCodes.ServerError;
         try
         {

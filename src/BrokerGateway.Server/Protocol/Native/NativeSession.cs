@@ -3,6 +3,7 @@ using BrokerGateway.Core.Broker;
 using BrokerGateway.Core.Connections;
 using BrokerGateway.Core.Gateway;
 using BrokerGateway.Core.Presence;
+using BrokerGateway.Server.Hosting;
 using BrokerGateway.Server.Transport;
 using BrokerGateway.Server.Uplink;
 
@@ -12,7 +13,11 @@ namespace BrokerGateway.Server.Protocol.Native;
 /// Handles the frames of one native-protocol client after its welcome: each becomes a call on the
 /// gateway node, answered by a <c>reply</c> when it carried an <c>id</c>.
 /// </summary>
-public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, ClientConnection connection, ClientLimits limits)
+/// <remarks>
+/// A request that fails is answered and the connection stays: <c>unavailable</c> when presence cannot be
+/// reached, <c>internal</c> (logged) for anything unexpected. Only the client's own faults close it.
+/// </remarks>
+public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, ClientConnection connection, ClientLimits limits, ILogger log)
 {
     readonly RateLimiter _rate = new(limits.MessagesPerSecond, limits.MessagesBurst, node.RateLimit);
     int _rpcInFlight;
@@ -32,11 +37,26 @@ public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, Clie
         {
             await HandleAsync(frame);
         }
-        catch (GatewayException e)
+        catch (Exception e)
         {
-            Reply(frame, NativeReplies.Error(frame.Id, e.Code, e.Message));
+            Reply(frame, Failure(frame, e));
         }
         return null;
+    }
+
+    /// <summary>The reply for a request that threw.</summary>
+    OutboundFrame Failure(ClientFrame f, Exception e)
+    {
+        switch (e)
+        {
+            case GatewayException g:
+                return NativeReplies.Error(f.Id, g.Code, g.Message);
+            case PresenceStoreUnavailableException:
+                return NativeReplies.Error(f.Id, ErrorCodes.Unavailable, "presence cannot be reached right now; retry");
+            default:
+                GatewayLog.FrameFailed(log, f.Type ?? "?", connection.Id, e);
+                return NativeReplies.Error(f.Id, ErrorCodes.Internal, "the gateway failed; retry");
+        }
     }
 
     async Task HandleAsync(ClientFrame f)
@@ -126,9 +146,9 @@ public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, Clie
             var reply = await node.RequestFromClientAsync(connection, method, f.Payload().Bytes, limits.RpcTimeout);
             Reply(f, NativeReplies.OkPayload(f.Id, reply.Data));
         }
-        catch (GatewayException e)
+        catch (Exception e)
         {
-            Reply(f, NativeReplies.Error(f.Id, e.Code, e.Message));
+            Reply(f, Failure(f, e));
         }
         finally
         {

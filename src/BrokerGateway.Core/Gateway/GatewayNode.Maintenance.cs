@@ -24,6 +24,7 @@ public sealed partial class GatewayNode
             throw;
         }
         _lastUpkeepSucceeded = true;
+        Exception? restoreFailed = null;
         if (!known || _presenceDirty)
         {
             _presenceDirty = false;
@@ -32,13 +33,22 @@ public sealed partial class GatewayNode
                 // Makes the node's entries exactly this list: closed-while-down connections go too.
                 await Presence.RestoreNodeAsync(NodeId, _connections.Values.Select(Snapshot).ToArray(), ct);
             }
-            catch
+            catch (Exception e)
             {
+                // Retried next round; the dead nodes' sweep below does not wait for it.
                 _presenceDirty = true;
-                throw;
+                restoreFailed = e;
             }
         }
 
+        var swept = await SweepDeadNodesAsync(ct);
+        if (restoreFailed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(restoreFailed);
+        return swept;
+    }
+
+    /// <summary>Removes the entries of nodes whose lease lapsed, announcing the leaves they owe; returns how many connections went.</summary>
+    async Task<int> SweepDeadNodesAsync(CancellationToken ct)
+    {
         var swept = 0;
         foreach (var node in await Presence.SweepDeadNodesAsync(ct))
         {

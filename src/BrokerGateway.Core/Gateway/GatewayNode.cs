@@ -82,6 +82,8 @@ public sealed partial class GatewayNode : IAsyncDisposable
         }
         var rooms = request.Rooms.Distinct().Take(Options.MaxRoomsPerConnection).ToArray();
         var topics = request.Topics.Distinct().Take(Options.MaxTopicsPerConnection).ToArray();
+        foreach (var room in rooms) ValidateName(room, "room");
+        foreach (var topic in topics) ValidateName(topic, "topic");
 
         var id = $"{NodeId}-{Interlocked.Increment(ref _connectionCounter):x}";
         var connection = new ClientConnection(id, request.Nsp, request.Uid, NodeId, request.Dialect, Options.SendQueueLimit, request.Session)
@@ -90,6 +92,15 @@ public sealed partial class GatewayNode : IAsyncDisposable
         };
         foreach (var room in rooms) connection.AddRoom(room);
         foreach (var topic in topics) connection.AddTopic(topic);
+        try
+        {
+            // What presence cannot hold is refused here: taken in, it would fail every write back of this node.
+            PresenceIds.Check(Snapshot(connection));
+        }
+        catch (ArgumentException e)
+        {
+            throw new GatewayException(ErrorCodes.BadRequest, e.Message);
+        }
         _connections[id] = connection;
         try
         {

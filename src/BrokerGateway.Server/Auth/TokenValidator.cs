@@ -119,12 +119,20 @@ public sealed class TokenValidator
         }
         var jwt = (JsonWebToken)result.SecurityToken;
         if (string.IsNullOrEmpty(jwt.Subject)) return AuthResult.Fail(CloseCodes.TokenMalformed, "token has no sub");
-        return AuthResult.Ok(new ClientIdentity(
-            jwt.Subject,
-            jwt.TryGetPayloadValue<string>("nsp", out var nsp) && nsp.Length > 0 ? nsp : null,
-            StringList(jwt, "rooms"),
-            StringList(jwt, "topics"),
-            Info(jwt)));
+        try
+        {
+            return AuthResult.Ok(new ClientIdentity(
+                jwt.Subject,
+                jwt.TryGetPayloadValue<string>("nsp", out var nsp) && nsp.Length > 0 ? nsp : null,
+                StringList(jwt, "rooms"),
+                StringList(jwt, "topics"),
+                Info(jwt)));
+        }
+        catch (InvalidOperationException)
+        {
+            // JSON lets an escape name half a surrogate pair ("\ud800"), which is no text.
+            return AuthResult.Fail(CloseCodes.TokenMalformed, "token malformed: a claim holds half a surrogate pair");
+        }
     }
 
     // The library's messages name internal types; a client needs only the gist.
@@ -151,8 +159,9 @@ public sealed class TokenValidator
     {
         if (!jwt.TryGetPayloadValue<JsonElement>("info", out var info) || info.ValueKind != JsonValueKind.Object)
             return new Dictionary<string, string>();
-        return info.EnumerateObject().ToDictionary(
-            p => p.Name,
-            p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
+        var values = new Dictionary<string, string>();
+        foreach (var p in info.EnumerateObject()) // a key given twice keeps its last value
+            values[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
+        return values;
     }
 }

@@ -29,6 +29,14 @@ public static class Tokens
         });
     }
 
+    /// <summary>A correctly signed HS256 token with the payload exactly as written (JSON escapes included).</summary>
+    public static string Hs256Raw(string payloadJson)
+    {
+        var signed = $"{Base64UrlEncoder.Encode("{\"alg\":\"HS256\",\"typ\":\"JWT\"}")}.{Base64UrlEncoder.Encode(payloadJson)}";
+        var signature = System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.ASCII.GetBytes(signed));
+        return $"{signed}.{Base64UrlEncoder.Encode(signature)}";
+    }
+
     /// <summary>A token with <c>alg: none</c> and no signature: must always be refused.</summary>
     public static string Unsigned(string sub)
     {

@@ -61,7 +61,8 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
     }
 
     static ClientHello Hello(IQueryCollection query, IHeaderDictionary headers, string? remoteAddress) =>
-        new(query["token"].FirstOrDefault() ?? Bearer(headers.Authorization.FirstOrDefault()), query["nsp"].FirstOrDefault(), remoteAddress);
+        new(query["token"].FirstOrDefault() ?? Bearer(headers.Authorization.FirstOrDefault()),
+            query["nsp"].FirstOrDefault() is { Length: > 0 } nsp ? nsp : null, remoteAddress); // ?nsp= names no namespace: the default
 
     async Task RunAsync(IClientSocket socket, ClientHello hello, CancellationToken aborted)
     {
@@ -94,6 +95,8 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
             {
                 ErrorCodes.LimitExceeded => CloseCodes.TooManyConnections,
                 ErrorCodes.Forbidden => identity is null ? CloseCodes.GuestsNotAllowed : CloseCodes.Forbidden,
+                // An id, name or session value presence cannot hold: from the token's claims, or a guest's ?nsp=.
+                ErrorCodes.BadRequest => identity is null ? CloseCodes.Forbidden : CloseCodes.TokenMalformed,
                 _ => CloseCodes.ServerError,
             };
             await RefuseAsync(socket, closeCode, e.Message);
@@ -138,7 +141,7 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
     {
         // Not a cancelled read: cancelling a WebSocket read aborts the socket, and the client should still
         // be told why it is closed. On timeout the read stays pending and takes the client's close frame.
-        var reading = socket.ReceiveAsync(16 * 1024, aborted).AsTask();
+        var reading = socket.ReceiveAsync(settings.Limits.MaxMessageBytes, aborted).AsTask();
         if (await Task.WhenAny(reading, Task.Delay(settings.Auth.AuthFrameTimeout, aborted)) != reading)
         {
             leftPending(reading);
@@ -149,16 +152,18 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
         {
             first = await reading;
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
         {
             return (null, (SocketSession.NormalClosure, "client gone"));
         }
+        // The first frame is held to the rules of every later one.
         switch (first.Status)
         {
             case InboundStatus.Closed: return (null, (SocketSession.NormalClosure, "client closed"));
-            case InboundStatus.TooBig: return (null, (CloseCodes.MessageTooBig, "auth frame too big"));
-            case InboundStatus.Invalid: return (null, (CloseCodes.ProtocolError, "invalid frame"));
+            case InboundStatus.TooBig: return (null, (CloseCodes.MessageTooBig, $"message larger than {settings.Limits.MaxMessageBytes} bytes"));
+            case InboundStatus.Invalid: return (null, (SocketSession.InvalidPayload, "invalid UTF-8 in a text message"));
         }
+        if (!first.IsText) return (null, (CloseCodes.UnsupportedData, "binary frames are not part of this protocol"));
         var frame = ClientFrame.Parse(first.Data.Span, out _);
         if (frame?.Type != "auth") return (null, (CloseCodes.AuthRequired, "the first frame must be auth"));
         if (string.IsNullOrEmpty(frame.Token)) return (null, null); // a guest; the node checks the namespace allows it

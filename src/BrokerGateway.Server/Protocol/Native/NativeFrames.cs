@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BrokerGateway.Core.Gateway;
 
 namespace BrokerGateway.Server.Protocol.Native;
 
@@ -106,8 +107,16 @@ public sealed class ClientFrame
         {
             var r = new Utf8JsonReader(Data);
             r.Read();
-            if (Enc == "base64") return (r.GetBytesFromBase64(), "application/octet-stream");
-            return (System.Text.Encoding.UTF8.GetBytes(r.GetString()!), "text/plain");
+            try
+            {
+                if (Enc == "base64") return (r.GetBytesFromBase64(), "application/octet-stream");
+                return (System.Text.Encoding.UTF8.GetBytes(r.GetString()!), "text/plain");
+            }
+            catch (Exception e) when (e is FormatException or InvalidOperationException)
+            {
+                // Not base64 when it says so, or half a surrogate pair ("\ud800": a JavaScript string cut inside an emoji).
+                throw new GatewayException(ErrorCodes.BadRequest, Enc == "base64" ? "'data' is not base64" : "'data' holds half a surrogate pair: it is not text");
+            }
         }
         return (Data, "application/json");
     }

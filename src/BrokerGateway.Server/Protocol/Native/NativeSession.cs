@@ -53,6 +53,9 @@ public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, Clie
                 return NativeReplies.Error(f.Id, g.Code, g.Message);
             case PresenceStoreUnavailableException:
                 return NativeReplies.Error(f.Id, ErrorCodes.Unavailable, "presence cannot be reached right now; retry");
+            case ArgumentException a:
+                // A value the client chose that the cluster refuses: a page cursor it never issued, an event name NATS headers cannot carry.
+                return NativeReplies.Error(f.Id, ErrorCodes.BadRequest, a.ParamName is null ? a.Message : a.Message.Replace($" (Parameter '{a.ParamName}')", ""));
             default:
                 GatewayLog.FrameFailed(log, f.Type ?? "?", connection.Id, e);
                 return NativeReplies.Error(f.Id, ErrorCodes.Internal, "the gateway failed; retry");
@@ -136,14 +139,24 @@ public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, Clie
             Interlocked.Decrement(ref _rpcInFlight);
             throw new GatewayException(ErrorCodes.LimitExceeded, $"at most {limits.RpcInFlight} RPCs in flight");
         }
-        _ = RunRpcAsync(f, method);
+        byte[] payload;
+        try
+        {
+            payload = f.Payload().Bytes;
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _rpcInFlight);
+            throw;
+        }
+        _ = RunRpcAsync(f, method, payload);
     }
 
-    async Task RunRpcAsync(ClientFrame f, string method)
+    async Task RunRpcAsync(ClientFrame f, string method, byte[] payload)
     {
         try
         {
-            var reply = await node.RequestFromClientAsync(connection, method, f.Payload().Bytes, limits.RpcTimeout);
+            var reply = await node.RequestFromClientAsync(connection, method, payload, limits.RpcTimeout);
             Reply(f, NativeReplies.OkPayload(f.Id, reply.Data));
         }
         catch (Exception e)

@@ -74,12 +74,29 @@ public sealed class UpgradeListenerTests(FramedGatewayFixture fixture) : IClassF
     [Theory]
     [InlineData("X-Folded: a\r\n b")] // obsolete line folding
     [InlineData("Bad Name: x")]
+    [InlineData("Host: a.second.host")] // RFC 9112 §3.2: exactly one Host
+    [InlineData("Transfer-Encoding: chunked")] // an upgrade carries no body
     public async Task AHeadThatIsNotPlain_IsLeftToHttp_WhichRefusesIt(string badLine)
     {
         await using var raw = await RawConnection.ConnectAsync(Port);
         var upgrade = ClientUpgrade("odd");
         await raw.SendAsync(upgrade.Insert(upgrade.IndexOf("\r\n", StringComparison.Ordinal) + 2, badLine + "\r\n"));
         Assert.Equal(400, (await raw.ReadResponseAsync()).Status);
+    }
+
+    [Fact]
+    public async Task AnUpgradeWithoutHost_OrWithABody_IsLeftToHttp_WhichRefusesIt()
+    {
+        var upgrade = ClientUpgrade("bodied");
+        var hostStart = upgrade.IndexOf("Host:", StringComparison.Ordinal);
+        var noHost = upgrade.Remove(hostStart, upgrade.IndexOf("\r\n", hostStart, StringComparison.Ordinal) + 2 - hostStart);
+        var withBody = upgrade.Insert(upgrade.IndexOf("\r\n", StringComparison.Ordinal) + 2, "Content-Length: 5\r\n") + "hello";
+        foreach (var request in new[] { noHost, withBody })
+        {
+            await using var raw = await RawConnection.ConnectAsync(Port);
+            await raw.SendAsync(request);
+            Assert.Equal(400, (await raw.ReadResponseAsync()).Status);
+        }
     }
 
     [Fact]

@@ -246,6 +246,9 @@ public sealed class UpgradeListener : IConnectionListener
             return null;
         var head = RequestHead.Parse(bytes);
         if (head is null || head.Path != _path || WebSocketHandshake.Problem(head.Method, head.Protocol, head.Headers) is not null) return null;
+        // What HTTP refuses is refused there: not exactly one Host (RFC 9112 §3.2), or a body on the upgrade
+        // (whose bytes would otherwise be read as the client's first frames).
+        if (head.Headers.Host.Count != 1 || head.Headers.ContentLength is not null || head.Headers.ContainsKey("Transfer-Encoding")) return null;
 
         var remote = (socket.RemoteEndPoint as IPEndPoint)?.Address.ToString();
         if (_route(head, remote) is not { } session) return null;

@@ -43,6 +43,22 @@ public sealed class FramedSocketReceiveTests : IDisposable
     }
 
     [Fact]
+    public async Task AFrameHeader_ReservesNoMoreThanWhatCame_AndTheMessageStillArrivesWhole()
+    {
+        var text = new string('a', 60_000);
+        var frame = ClientFrames.Text(text);
+        const int headerAndSome = 8 + 10; // 2 + 2 (16-bit length) + 4 (mask), then 10 payload bytes
+        await _client.SendAsync(frame[..headerAndSome]);
+        var receiving = ReceiveAsync();
+        await Eventually.TrueAsync(() => _socket.MessageCapacity > 0, because: "the first bytes are gathered");
+        Assert.InRange(_socket.MessageCapacity, 1, 4096);
+
+        await _client.SendAsync(frame[headerAndSome..]);
+        var message = await receiving;
+        Assert.Equal(text, Encoding.UTF8.GetString(message.Data.Span));
+    }
+
+    [Fact]
     public async Task BinaryFrame_IsAMessageMarkedBinary()
     {
         await _client.SendAsync(ClientFrames.Binary([1, 2, 3]));

@@ -38,6 +38,9 @@ public sealed partial class FramedClientSocket
     /// <summary>True while a receive or message buffer is rented (an idle socket holds neither).</summary>
     internal bool HoldsBuffers => Volatile.Read(ref _in) is not null || Volatile.Read(ref _message) is not null;
 
+    /// <summary>The size of the buffer the message being read is gathered in (0 for none).</summary>
+    internal int MessageCapacity => Volatile.Read(ref _message)?.Length ?? 0;
+
     /// <summary>
     /// A zero-byte read of the connection, unless bytes are buffered already. Returned as it is: while it
     /// waits, the idle socket holds that one pending read and nothing of the frame parser's.
@@ -140,8 +143,12 @@ public sealed partial class FramedClientSocket
                     {
                         if (!_frameDiscarded && _frameRemaining >= DirectReadThreshold)
                         {
-                            // Large payloads skip the receive chunk: read into the message, unmask there.
-                            var target = _message.AsMemory(_messageLength, (int)_frameRemaining);
+                            // Large payloads skip the receive chunk: read into the message, unmask there. The message
+                            // grows with what came (at most doubling), not with what the header declared: a header
+                            // alone must not make a client hold a buffer the size of the message limit.
+                            var want = (int)Math.Min(_frameRemaining, Math.Max(DirectReadThreshold, _messageLength));
+                            EnsureMessageCapacity(_messageLength + want, _messageLength + _frameRemaining);
+                            var target = _message.AsMemory(_messageLength, want);
                             ReturnIn();
                             var n = await _input.ReadAsync(target, ct);
                             if (n == 0) return new(ReadKind.EndOfStream);
@@ -156,6 +163,7 @@ public sealed partial class FramedClientSocket
                     var take = (int)Math.Min(_frameRemaining, _inEnd - _inStart);
                     if (!_frameDiscarded)
                     {
+                        EnsureMessageCapacity(_messageLength + take, _messageLength + _frameRemaining);
                         var destination = _message.AsSpan(_messageLength, take);
                         _in.AsSpan(_inStart, take).CopyTo(destination);
                         _maskOffset = FrameCodec.Unmask(destination, _frameMask, _maskOffset);
@@ -236,7 +244,6 @@ public sealed partial class FramedClientSocket
                 ReleaseMessage();
                 return new(ReadKind.TooBig);
             }
-            EnsureMessageCapacity(_messageLength + (int)header.PayloadLength);
         }
     }
 
@@ -277,10 +284,11 @@ public sealed partial class FramedClientSocket
     /// <summary>When a byte last came from the client, on the sweeper's clock.</summary>
     internal long LastReceived => Volatile.Read(ref _lastReceived);
 
-    void EnsureMessageCapacity(int needed)
+    /// <summary>Room for <paramref name="needed"/> bytes: doubling as a message grows, never past what its frame declared.</summary>
+    void EnsureMessageCapacity(int needed, long declared)
     {
         if (needed == 0 || (_message is not null && _message.Length >= needed)) return;
-        var bigger = ArrayPool<byte>.Shared.Rent(_message is null ? needed : Math.Max(needed, _message.Length * 2));
+        var bigger = ArrayPool<byte>.Shared.Rent(_message is null ? needed : (int)Math.Min(Math.Max(needed, _message.Length * 2L), Math.Max(needed, declared)));
         if (_message is not null)
         {
             _message.AsSpan(0, _messageLength).CopyTo(bigger);

@@ -73,6 +73,7 @@ public sealed partial class NatsConnection
     /// </summary>
     async Task<Session> HandshakeAsync(ServerAddress server, CancellationToken cancellationToken)
     {
+        _lastAttempts[server.HostPort] = Environment.TickCount64;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout);
         INatsTransport? transport = null;

@@ -65,6 +65,7 @@ public sealed partial class NatsConnection
                 if (_closing.IsCancellationRequested) return null;
                 try
                 {
+                    await WaitForTurnAsync(server).ConfigureAwait(false);
                     return await HandshakeAsync(server, _closing.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (_closing.IsCancellationRequested)
@@ -93,6 +94,21 @@ public sealed partial class NatsConnection
             }
         }
     }
+
+    /// <summary>
+    /// A server is tried at most once per <see cref="NatsOptions.ReconnectWaitMin"/> (nats.go does the same): one
+    /// that completes the handshake and then drops the connection, or says it is going away, would otherwise be
+    /// dialled again at once, in a loop, each success resetting the backoff.
+    /// </summary>
+    Task WaitForTurnAsync(ServerAddress server)
+    {
+        if (!_lastAttempts.TryGetValue(server.HostPort, out var last)) return Task.CompletedTask;
+        var wait = _options.ReconnectWaitMin - TimeSpan.FromMilliseconds(Environment.TickCount64 - last);
+        return wait > TimeSpan.Zero ? Task.Delay(wait, _closing.Token) : Task.CompletedTask;
+    }
+
+    /// <summary>When each server was last dialled (Environment.TickCount64), by host and port.</summary>
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _lastAttempts = new();
 
     /// <summary>
     /// ReconnectWaitMin doubled per failed pass, capped at ReconnectWaitMax, plus up to a quarter of that at

@@ -33,7 +33,7 @@ public sealed partial class NatsConnection
         cancellationToken.ThrowIfCancellationRequested();
         if (Volatile.Read(ref _draining) != 0) throw new NatsConnectionException("the connection is draining; no new subscriptions");
         var subscription = new NatsSubscription(this, Interlocked.Increment(ref _lastSid), subject, queueGroup, handler, state,
-            _options.SubscriptionPendingLimit);
+            _options.SubscriptionPendingLimit, _options.SubscriptionPendingBytesLimit);
         _writer.Subscribe(subscription);
         return ValueTask.FromResult(subscription);
     }

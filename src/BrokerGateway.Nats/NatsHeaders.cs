@@ -66,9 +66,19 @@ public sealed class NatsHeaders : IEnumerable<KeyValuePair<string, IReadOnlyList
 
     public IEnumerator<KeyValuePair<string, IReadOnlyList<string>>> GetEnumerator()
     {
+        // One pass: a message under max_payload can carry tens of thousands of keys.
         var keys = new List<string>();
-        foreach (var e in _entries) if (!keys.Contains(e.Key)) keys.Add(e.Key);
-        foreach (var key in keys) yield return new(key, GetAll(key));
+        var values = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var e in _entries)
+        {
+            if (!values.TryGetValue(e.Key, out var list))
+            {
+                values[e.Key] = list = [];
+                keys.Add(e.Key);
+            }
+            list.Add(e.Value);
+        }
+        foreach (var key in keys) yield return new(key, values[key]);
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

@@ -81,6 +81,13 @@ public sealed record NatsOptions
     /// </summary>
     public int SubscriptionPendingLimit { get; init; } = 16_384;
 
+    /// <summary>
+    /// Payload bytes a subscription may hold waiting for its handler; past it, as past
+    /// <see cref="SubscriptionPendingLimit"/>, the newest message is dropped. Default 64 MiB (nats.go's): a count
+    /// alone would let 16 384 large messages hold gigabytes.
+    /// </summary>
+    public long SubscriptionPendingBytesLimit { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>Default time a <see cref="NatsConnection.RequestAsync"/> waits for its reply. Default 5 s.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -112,6 +119,7 @@ public sealed record NatsOptions
         if (MaxReconnectAttempts < -1) throw new ArgumentException($"{nameof(MaxReconnectAttempts)} must be -1 (forever) or more, was {MaxReconnectAttempts}", nameof(MaxReconnectAttempts));
         if (ReconnectBufferBytes < 0) throw new ArgumentException($"{nameof(ReconnectBufferBytes)} must not be negative, was {ReconnectBufferBytes}", nameof(ReconnectBufferBytes));
         if (WriteBufferBytes < 1024) throw new ArgumentException($"{nameof(WriteBufferBytes)} must be at least 1024, was {WriteBufferBytes}", nameof(WriteBufferBytes));
+        if (SubscriptionPendingBytesLimit < 1) throw new ArgumentException($"{nameof(SubscriptionPendingBytesLimit)} must be at least 1, was {SubscriptionPendingBytesLimit}", nameof(SubscriptionPendingBytesLimit));
         if (SubscriptionPendingLimit < 1) throw new ArgumentException($"{nameof(SubscriptionPendingLimit)} must be at least 1, was {SubscriptionPendingLimit}", nameof(SubscriptionPendingLimit));
         if (string.IsNullOrEmpty(InboxPrefix) || !Internal.Subjects.IsValidPublishSubject(InboxPrefix))
             throw new ArgumentException($"{nameof(InboxPrefix)} '{InboxPrefix}' is not a valid subject without wildcards", nameof(InboxPrefix));

@@ -13,14 +13,14 @@ public sealed class NatsSubscription : IAsyncDisposable
     bool _draining;
 
     internal NatsSubscription(NatsConnection connection, long sid, string subject, string? queueGroup,
-        Func<NatsMsg, object, ValueTask>? handler, object? state, int pendingLimit)
+        Func<NatsMsg, object, ValueTask>? handler, object? state, int pendingLimit, long pendingBytesLimit = long.MaxValue)
     {
         _connection = connection;
         Sid = sid;
         Subject = subject;
         QueueGroup = queueGroup;
         IsLiteral = !Internal.Subjects.HasWildcard(subject);
-        if (handler is not null) _delivery = new Internal.SubscriptionDelivery(connection, this, handler, state!, pendingLimit);
+        if (handler is not null) _delivery = new Internal.SubscriptionDelivery(connection, this, handler, state!, pendingLimit, pendingBytesLimit);
     }
 
     public string Subject { get; }

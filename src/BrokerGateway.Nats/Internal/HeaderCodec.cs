@@ -93,7 +93,8 @@ static class HeaderCodec
             remaining = end < 0 ? default : remaining[(end + 2)..];
             if (line.IsEmpty) break;
             var colon = line.IndexOf((byte)':');
-            if (colon <= 0) continue;
+            // A bare CR or LF would travel on if the message is relayed, and split the line for a lenient reader.
+            if (colon <= 0 || line.IndexOfAny((byte)'\r', (byte)'\n') >= 0) continue;
             headers.AddReceived(Encoding.UTF8.GetString(line[..colon]), Encoding.UTF8.GetString(Trim(line[(colon + 1)..])));
         }
         return headers;

@@ -45,7 +45,9 @@ sealed class ProtocolReader(INatsTransport transport)
             _start = _end = 0;
             if (_buffer.Length > InitialSize && _needed == 0) _buffer = new byte[InitialSize];
         }
-        var want = Math.Max(_needed, remaining + 1);
+        // Toward a frame's declared size at most doubling what is held: a line declaring 64 MiB is not a
+        // reason to allocate 64 MiB before the bytes come.
+        var want = Math.Max(remaining + 1, (int)Math.Min(_needed, Math.Max(2L * remaining, InitialSize)));
         if (want > _buffer.Length)
         {
             var bigger = GC.AllocateUninitializedArray<byte>(Math.Max(want, (int)Math.Min(_buffer.Length * 2L, Array.MaxLength)));

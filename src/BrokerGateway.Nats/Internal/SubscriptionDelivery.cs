@@ -9,7 +9,7 @@ namespace BrokerGateway.Nats.Internal;
 /// for a handler, so the server never sees us as a slow consumer.
 /// </summary>
 sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription subscription, Func<NatsMsg, object, ValueTask> handler,
-    object state, int limit) : IThreadPoolWorkItem
+    object state, int limit, long byteLimit) : IThreadPoolWorkItem
 {
     /// <summary>Messages handled per turn before yielding the thread to other subscriptions.</summary>
     const int Budget = 256;
@@ -20,7 +20,7 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
     // Created with the first message: most subscriptions of a gateway are idle for most of their life.
     Queue<NatsMsg>? _queue;
     bool _scheduled, _stopped, _dropping;
-    long _delivered, _dropped, _lastDropReport = long.MinValue;
+    long _delivered, _dropped, _lastDropReport = long.MinValue, _pendingBytes;
     int _depth;
     TaskCompletionSource? _idle;
 
@@ -37,7 +37,7 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
         {
             if (_stopped) return true;
             _queue ??= new Queue<NatsMsg>();
-            if (_queue.Count >= limit)
+            if (_queue.Count >= limit || (_queue.Count > 0 && _pendingBytes + msg.Data.Length > byteLimit))
             {
                 _dropped++;
                 // One report when dropping starts, then at most one a second while it goes on.
@@ -51,6 +51,7 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
                 return false;
             }
             _queue.Enqueue(msg);
+            _pendingBytes += msg.Data.Length;
             schedule = !_scheduled;
             _scheduled = true;
         }
@@ -73,6 +74,7 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
         {
             _stopped = true;
             _queue?.Clear();
+            _pendingBytes = 0;
             idle = _scheduled ? null : TakeIdle();
         }
         idle?.TrySetResult();
@@ -115,6 +117,7 @@ sealed class SubscriptionDelivery(NatsConnection connection, NatsSubscription su
                 else
                 {
                     msg = queue.Dequeue();
+                    _pendingBytes -= msg.Data.Length;
                     _delivered++;
                 }
             }

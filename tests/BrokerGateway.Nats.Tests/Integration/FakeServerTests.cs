@@ -17,6 +17,26 @@ public class FakeServerTests
         "MSG foo 1 999999999999\r\n",
     };
 
+    [Fact]
+    public async Task AServerThatDropsEveryConnectionAfterItsHandshake_IsDialledAtMostOncePerReconnectWait()
+    {
+        var accepted = new System.Collections.Concurrent.ConcurrentQueue<long>();
+        await using var server = new FakeNatsServer(async client =>
+        {
+            await client.HandshakeAsync();
+            accepted.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
+            client.Dispose(); // each success would reset the backoff: without a per-server wait, a loop
+        });
+        var wait = TimeSpan.FromMilliseconds(200);
+        await using var nats = TestNats.Create(server.Url, o => o with { ReconnectWaitMin = wait, ReconnectWaitMax = wait * 2 });
+        await nats.ConnectAsync().WaitAsync(T);
+        await Eventually.TrueAsync(() => accepted.Count >= 4, T);
+
+        var times = accepted.Take(4).ToArray();
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(times[0], times[3]);
+        Assert.True(elapsed >= wait * 3 * 0.9, $"4 handshakes in {elapsed.TotalMilliseconds:F0} ms; at most one per {wait.TotalMilliseconds} ms was expected");
+    }
+
     [Theory]
     [MemberData(nameof(Garbage))]
     public async Task AMalformedServerLine_IsAProtocolError_ThatLeadsToAReconnect(string garbage)

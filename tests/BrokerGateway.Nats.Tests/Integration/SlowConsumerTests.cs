@@ -5,6 +5,26 @@ public class SlowConsumerTests(NatsServerFixture server) : IClassFixture<NatsSer
     static readonly TimeSpan T = TestNats.Timeout;
 
     [NatsFact]
+    public async Task PendingBytes_AreBoundedToo_NotOnlyTheCountOfMessages()
+    {
+        await using var nats = await TestNats.ConnectAsync(server.Url, o => o with { SubscriptionPendingBytesLimit = 10 * 1024 });
+        var subject = Unique.Name("heavy");
+        var gate = new TaskCompletionSource();
+        var slow = await nats.SubscribeAsync(subject, async _ => await gate.Task).AsTask().WaitAsync(T);
+        await nats.FlushAsync().WaitAsync(T);
+
+        const int n = 100;
+        var kilobyte = new byte[1024];
+        for (var i = 0; i < n; i++) await nats.PublishAsync(subject, kilobyte).AsTask().WaitAsync(T);
+        await nats.FlushAsync().WaitAsync(T);
+        await Eventually.TrueAsync(() => slow.Delivered + slow.Pending + slow.Dropped == n, T);
+
+        Assert.InRange(slow.Pending, 1, 10); // at most 10 KiB wait, whatever the count limit (16 384)
+        Assert.True(slow.Dropped >= n - 11);
+        gate.SetResult();
+    }
+
+    [NatsFact]
     public async Task ASlowHandler_DropsTheNewest_CountsAndReports_WhileTheConnectionStaysUp()
     {
         await using var nats = await TestNats.ConnectAsync(server.Url, o => o with { SubscriptionPendingLimit = 10 });

@@ -86,6 +86,16 @@ public class HeaderTests
     }
 
     [Fact]
+    public void ReceivedLinesHoldingABareCrOrLf_AreSkipped_SoARelayCannotSplitThem()
+    {
+        var parsed = HeaderCodec.Parse("NATS/1.0\r\nA: x\ny\r\nB: a\rb\r\nC: ok\r\n\r\n"u8);
+        Assert.Null(parsed["A"]);
+        Assert.Null(parsed["B"]);
+        Assert.Equal("ok", parsed["C"]);
+        Assert.Equal(1, parsed.Count);
+    }
+
+    [Fact]
     public void BlockWithoutVersion_IsRejected()
     {
         Assert.Throws<NatsProtocolException>(() => HeaderCodec.Parse("HTTP/1.1\r\n\r\n"u8));

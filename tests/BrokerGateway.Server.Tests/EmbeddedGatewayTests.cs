@@ -32,6 +32,20 @@ public sealed class EmbeddedGatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADisconnectWhoseCodeOrDelayCannotBeRead_IsRejected_AndKicksNobody()
+    {
+        await using var client = await TestClient.ConnectAsync(Port, Tokens.Hs256("unkicked"));
+        var subject = _gateway.Node.Subjects.Connection(client.Conn);
+        var before = _gateway.Node.CommandsRejected;
+        await _gateway.Node.Broker.PublishAsync(subject, default, new MessageHeaders().Add(BgwHeaders.Op, Ops.Disconnect).Add(BgwHeaders.Code, "four"));
+        await _gateway.Node.Broker.PublishAsync(subject, default, new MessageHeaders().Add(BgwHeaders.Op, Ops.Disconnect).Add(BgwHeaders.Code, "1000"));
+        await _gateway.Node.Broker.PublishAsync(subject, default, new MessageHeaders().Add(BgwHeaders.Op, Ops.Disconnect).Add(BgwHeaders.DelayMs, "soon"));
+
+        await Eventually.TrueAsync(() => _gateway.Node.CommandsRejected == before + 3);
+        await client.DrainUntilPongAsync(); // still connected
+    }
+
+    [Fact]
     public async Task Connect_WithQueryToken_WelcomesWithUserAndNode()
     {
         await using var client = await TestClient.ConnectAsync(Port, Tokens.Hs256("alice", rooms: ["r1"]));

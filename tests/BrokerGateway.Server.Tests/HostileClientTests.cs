@@ -49,6 +49,29 @@ public sealed class HostileClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AUser_CannotPickANamespaceInTheUrl_ItsTokenDecides()
+    {
+        await using var user = await TestClient.ConnectAsync(Port, Tokens.Hs256("tenant-a"), query: "&nsp=tenant-b");
+        Assert.Equal("default", (string?)user.Welcome!["nsp"]);
+        await using var scoped = await TestClient.ConnectAsync(Port, Tokens.Hs256("tenant-a", nsp: "a"), query: "&nsp=tenant-b");
+        Assert.Equal("a", (string?)scoped.Welcome!["nsp"]);
+    }
+
+    [Fact]
+    public async Task AFieldOfTheWrongType_IsABadRequest_AnsweredWithItsId()
+    {
+        await using var client = await TestClient.ConnectAsync(Port, Tokens.Hs256("typed"));
+        await client.SendRawAsync(Encoding.UTF8.GetBytes("{\"type\":\"join\",\"room\":5,\"id\":\"j1\"}"));
+        var reply = await client.NextAsync("reply");
+        Assert.Equal("j1", (string?)reply["id"]);
+        Assert.Equal("bad_request", (string?)reply["error"]!["code"]);
+        await client.DrainUntilPongAsync();
+
+        // In the auth frame, a token that is not a string is no token: it does not make a guest.
+        Assert.Equal(4053, await FirstFrameClosesAsync(Encoding.UTF8.GetBytes("{\"type\":\"auth\",\"token\":5}"), WebSocketMessageType.Text));
+    }
+
+    [Fact]
     public async Task RequestsWhoseDataIsNoText_GetBadRequest_AndTheClientStays()
     {
         await using var client = await TestClient.ConnectAsync(Port, Tokens.Hs256("sender", rooms: ["hall"]));

@@ -140,10 +140,16 @@ public sealed partial class GatewayNode
 
     Task DisconnectAsync(ClientConnection[] members, MessageHeaders headers)
     {
-        var code = int.TryParse(headers[BgwHeaders.Code], out var c) && c is >= 4000 and <= 4999 ? c : CloseCodes.Kicked;
+        // Arguments that are there must be read: a kick with a code or delay nobody can read changes nothing.
+        var code = CloseCodes.Kicked;
+        if (headers[BgwHeaders.Code] is { } codeText && !(int.TryParse(codeText, out code) && code is >= 4000 and <= 4999))
+            throw new FormatException($"{BgwHeaders.Code} '{codeText}' is not a close code in 4000-4999");
+        var delay = 0;
+        if (headers[BgwHeaders.DelayMs] is { } delayText && !(int.TryParse(delayText, out delay) && delay >= 0))
+            throw new FormatException($"{BgwHeaders.DelayMs} '{delayText}' is not a number of milliseconds");
         var reason = headers[BgwHeaders.Reason];
         var guestsOnly = headers[BgwHeaders.GuestsOnly] is "true" or "1";
-        if (int.TryParse(headers[BgwHeaders.DelayMs], out var delay) && delay > 0)
+        if (delay > 0)
         {
             // Later, off the delivery path: the subject's other messages must not wait for it.
             _ = Task.Delay(TimeSpan.FromMilliseconds(Math.Min(delay, 60_000)), Time)

@@ -17,6 +17,9 @@ public static class DevelopmentTokens
         {
             Claims = claims,
             Expires = DateTime.UtcNow.Add(lifetime),
+            // What the replica requires, it gets: a token it would refuse is no use for a demo.
+            Issuer = options.Issuer,
+            Audience = options.Audience,
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(options.Secret)), SecurityAlgorithms.HmacSha256),
         });
     }

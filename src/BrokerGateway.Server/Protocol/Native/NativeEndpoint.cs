@@ -77,7 +77,9 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
             return;
         }
 
-        var nsp = identity?.Nsp ?? hello.Nsp ?? settings.Gateway.DefaultNamespace;
+        // A user's namespace is its token's (the default without an nsp claim): never the URL's, or any user
+        // could walk into another tenant. Only a guest picks one with ?nsp=.
+        var nsp = (identity is null ? hello.Nsp : identity.Nsp) ?? settings.Gateway.DefaultNamespace;
         ClientConnection connection;
         try
         {
@@ -166,6 +168,7 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
         if (!first.IsText) return (null, (CloseCodes.UnsupportedData, "binary frames are not part of this protocol"));
         var frame = ClientFrame.Parse(first.Data.Span, out _);
         if (frame?.Type != "auth") return (null, (CloseCodes.AuthRequired, "the first frame must be auth"));
+        if (frame.Problem is { } problem) return (null, (CloseCodes.TokenMalformed, problem));
         if (string.IsNullOrEmpty(frame.Token)) return (null, null); // a guest; the node checks the namespace allows it
         return await ValidateAsync(frame.Token);
     }

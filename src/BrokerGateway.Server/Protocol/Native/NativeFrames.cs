@@ -22,6 +22,12 @@ public sealed class ClientFrame
     public string? Cursor;
     public int? Limit;
 
+    /// <summary>
+    /// A field of the wrong JSON type (a number for <c>room</c>, say), or a string that is no text: the frame is
+    /// still this protocol's, so it is answered <c>bad_request</c> with its id, and the connection stays.
+    /// </summary>
+    public string? Problem;
+
     /// <summary>Parses one frame; returns null (and the reason) when it is not a JSON object of this protocol.</summary>
     public static ClientFrame? Parse(ReadOnlySpan<byte> json, out string? error)
     {
@@ -37,28 +43,27 @@ public sealed class ClientFrame
                 if (!r.Read()) break;
                 switch (name)
                 {
-                    case "type": frame.Type = StringOrNull(ref r, name); break;
+                    case "type":
+                        if (r.TokenType != JsonTokenType.String) { error = "type must be a string"; return null; }
+                        frame.Type = r.GetString();
+                        break;
                     case "id":
                         if (r.TokenType is not (JsonTokenType.Number or JsonTokenType.String)) { error = "id must be a number or a string"; return null; }
                         frame.Id = RawValue(ref r, json);
                         break;
-                    case "token": frame.Token = StringOrNull(ref r, name); break;
-                    case "room": frame.Room = StringOrNull(ref r, name); break;
+                    case "token": frame.Token = frame.StringOrNull(ref r, name); break;
+                    case "room": frame.Room = frame.StringOrNull(ref r, name); break;
                     case "topics":
-                        if (r.TokenType == JsonTokenType.String) { frame.Topics = [r.GetString()!]; break; }
-                        if (r.TokenType != JsonTokenType.StartArray) { error = "topics must be an array of strings"; return null; }
+                        if (r.TokenType != JsonTokenType.StartArray) { frame.Topics = [frame.StringOrNull(ref r, name) ?? ""]; break; }
                         frame.Topics = [];
                         while (r.Read() && r.TokenType != JsonTokenType.EndArray)
-                        {
-                            if (r.TokenType != JsonTokenType.String) { error = "topics must be an array of strings"; return null; }
-                            frame.Topics.Add(r.GetString()!);
-                        }
+                            if (frame.StringOrNull(ref r, name) is { } topic) frame.Topics.Add(topic);
                         break;
-                    case "topic": frame.Topics = [StringOrNull(ref r, name) ?? ""]; break;
-                    case "event": frame.Event = StringOrNull(ref r, name); break;
-                    case "method": frame.Method = StringOrNull(ref r, name); break;
-                    case "enc": frame.Enc = StringOrNull(ref r, name); break;
-                    case "cursor": frame.Cursor = StringOrNull(ref r, name); break;
+                    case "topic": frame.Topics = [frame.StringOrNull(ref r, name) ?? ""]; break;
+                    case "event": frame.Event = frame.StringOrNull(ref r, name); break;
+                    case "method": frame.Method = frame.StringOrNull(ref r, name); break;
+                    case "enc": frame.Enc = frame.StringOrNull(ref r, name); break;
+                    case "cursor": frame.Cursor = frame.StringOrNull(ref r, name); break;
                     case "limit": frame.Limit = r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var l) ? l : null; break;
                     case "data": frame.Data = RawValue(ref r, json); break;
                     default: r.Skip(); break;
@@ -81,11 +86,25 @@ public sealed class ClientFrame
         return frame;
     }
 
-    static string? StringOrNull(ref Utf8JsonReader r, string? name)
+    /// <summary>A string field (null for JSON null); anything else is noted as the frame's problem and skipped.</summary>
+    string? StringOrNull(ref Utf8JsonReader r, string? name)
     {
         if (r.TokenType == JsonTokenType.Null) return null;
-        if (r.TokenType != JsonTokenType.String) throw new InvalidOperationException(name);
-        return r.GetString();
+        if (r.TokenType != JsonTokenType.String)
+        {
+            Problem ??= $"'{name}' must be a string";
+            r.Skip();
+            return null;
+        }
+        try
+        {
+            return r.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            Problem ??= $"'{name}' holds half a surrogate pair: it is not text";
+            return null;
+        }
     }
 
     static byte[] RawValue(ref Utf8JsonReader r, ReadOnlySpan<byte> json)

@@ -64,6 +64,7 @@ public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, Clie
 
     async Task HandleAsync(ClientFrame f)
     {
+        if (f.Problem is { } problem) throw new GatewayException(ErrorCodes.BadRequest, problem);
         switch (f.Type)
         {
             case "ping":

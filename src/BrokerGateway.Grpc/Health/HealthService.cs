@@ -28,15 +28,21 @@ public static class HealthService
             .Build();
     }
 
+    /// <summary>How long after shutdown begins a watch waits for the terminal status before it ends anyway.</summary>
+    static readonly TimeSpan ShutdownFallback = TimeSpan.FromSeconds(1);
+
     static async Task WatchAsync(HealthStatusProvider provider, HealthCheckRequest request,
         IGrpcStreamWriter<HealthCheckResponse> writer, GrpcCallContext context)
     {
-        // A watch lives as long as its caller wants; on shutdown end it OK so Kestrel need not wait for
-        // it, and the client retries against another replica (health-checking.md: any end but
-        // UNIMPLEMENTED is retried).
+        // A watch lives as long as its caller wants; on shutdown it ends OK so Kestrel need not wait for it,
+        // and the client retries against another replica (health-checking.md: any end but UNIMPLEMENTED is
+        // retried). It ends once it has sent the terminal NOT_SERVING the host sets as it stops; shutdown
+        // begins before that (SIGTERM raises ApplicationStopping first), so only a host that never sets it
+        // has its watches ended a moment after shutdown begins.
         var stopping = context.HttpContext.RequestServices?.GetService<IHostApplicationLifetime>()?.ApplicationStopping
             ?? CancellationToken.None;
-        using var both = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        using var fallback = stopping.Register(static s => ((CancellationTokenSource)s!).CancelAfter(ShutdownFallback), both);
         using var watch = provider.Watch(request.Service, out var changes);
         ServingStatus? last = null;
         try
@@ -48,6 +54,7 @@ public static class HealthService
                     if (status == last) continue;
                     last = status;
                     await writer.WriteAsync(Responses[(int)status], both.Token);
+                    if (status == ServingStatus.NotServing && provider.IsTerminal) return;
                 }
             }
         }

@@ -134,6 +134,24 @@ public sealed class ApiResilienceTests
     }
 
     [ClusterFact]
+    public async Task Health_TurnsNotServing_BeforeItsWatchEnds_WhenTheStopBeginsAsSigtermDoes()
+    {
+        await using var api = await ApiCluster.StartAsync();
+        using var cts = new CancellationTokenSource(Calls.Timeout);
+        await using var statuses = api.Grpc(2).ServerStreamingAsync("/grpc.health.v1.Health/Watch", new HealthCheckRequest(),
+            HealthCheckResponse.Parser, cancellationToken: cts.Token).GetAsyncEnumerator(cts.Token);
+        Assert.True(await statuses.MoveNextAsync());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, statuses.Current.Status);
+
+        api[2].SignalStop(); // SIGTERM raises ApplicationStopping before the host stops its services
+        var stopping = api[2].StopAsync();
+        Assert.True(await statuses.MoveNextAsync());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, statuses.Current.Status);
+        Assert.False(await statuses.MoveNextAsync()); // then the watch ends OK
+        await stopping;
+    }
+
+    [ClusterFact]
     public async Task Receipt_NamesAReplicaThatDiedBeforeItsLeaseLapsed_AsMissing()
     {
         await using var api = await ApiCluster.StartAsync();

@@ -106,6 +106,9 @@ public sealed class TestGateway : IAsyncDisposable
             ["BGW_LEASE_TTL_MS"] = "3000",
         }, logPath: null, TimeSpan.FromSeconds(30), CancellationToken.None);
 
+    /// <summary>Begins the stop as SIGTERM does: ApplicationStopping is raised before the host stops its services.</summary>
+    public void SignalStop() => _app.Lifetime.StopApplication();
+
     /// <summary>Stops gracefully (drain: reconnect frames, close 4001, presence removed).</summary>
     public async Task StopAsync() => await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
 

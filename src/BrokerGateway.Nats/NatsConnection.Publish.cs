@@ -33,6 +33,15 @@ public sealed partial class NatsConnection
     /// (subscriptions included), digest §8.
     /// </summary>
     /// <exception cref="NatsConnectionException">Not connected, or the connection dropped before the PONG.</exception>
-    public Task FlushAsync(CancellationToken cancellationToken = default) =>
-        _writer.PingAsync(awaited: true).WaitAsync(cancellationToken);
+    public Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return _writer.PingAsync(awaited: true).WaitAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException(e); // a failure is the task's, never the call's
+        }
+    }
 }

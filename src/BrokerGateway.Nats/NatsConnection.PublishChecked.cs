@@ -15,6 +15,10 @@ public sealed partial class NatsConnection
         CancellationToken cancellationToken = default)
     {
         Subjects.ValidatePublish(subject);
+        // While the link is down a publish would wait in the reconnect buffer and go out later, after the
+        // caller was told it failed: a caller that retries would send it twice. So it is not sent at all.
+        if (State != NatsConnectionState.Connected)
+            throw new NatsConnectionException("not connected: a checked publish is not buffered while the link is down");
         var (id, replyTo, pending) = OpenRequest(subject);
         try
         {

@@ -121,6 +121,31 @@ public sealed class UplinkTests(ClusterServers servers) : IClassFixture<ClusterS
     }
 
     [ClusterFact]
+    public async Task Rpc_ARequestWaitingOnItsHandler_HoldsUpNoOther_AndTakesNoEventSeq()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var worker = await _backend.HandleRpcAsync("default", "gate", async r =>
+        {
+            if (Encoding.UTF8.GetString(r.Data.Span) == "\"first\"") await release.Task;
+            return Encoding.UTF8.GetBytes("\"done\"");
+        });
+        var events = new ConcurrentQueue<ClientEvent>();
+        await using var consumer = await _backend.ConsumeEventsAsync("default", "seq-" + Unique.Name(), e => { events.Enqueue(e); return ValueTask.CompletedTask; });
+        await _backend.FlushAsync();
+
+        await using var client = await TestClient.ConnectAsync(_cluster[0].PublicPort, Tokens.Hs256("gated"));
+        await client.SendAsync(new JsonObject { ["type"] = "rpc", ["method"] = "gate", ["data"] = "first", ["id"] = 999_999 });
+        var second = await client.RequestAsync(new JsonObject { ["type"] = "rpc", ["method"] = "gate", ["data"] = "second" });
+        Assert.Equal("done", (string?)second["data"]); // answered while the first still waits
+        release.SetResult();
+
+        await client.RequestAsync(new JsonObject { ["type"] = "send", ["data"] = "after the calls" });
+        await Eventually.TrueAsync(() => events.Any(e => e.Conn == client.Conn && e.KindCase == ClientEvent.KindOneofCase.Message));
+        var mine = events.Where(e => e.Conn == client.Conn).OrderBy(e => e.Seq).ToList();
+        Assert.Equal([1UL, 2UL], mine.Select(e => e.Seq)); // open, then the message: the two RPCs left no gap
+    }
+
+    [ClusterFact]
     public async Task KilledReplica_OwesItsCloseEvents_AndTheSweeperSendsThemOnce()
     {
         var closes = new ConcurrentQueue<ClientEvent>();

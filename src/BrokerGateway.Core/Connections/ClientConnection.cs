@@ -52,6 +52,9 @@ public sealed class ClientConnection
     /// <summary>Next per-connection sequence number for uplink events (starts at 1).</summary>
     public long NextSequence() => Interlocked.Increment(ref _sequence);
 
+    /// <summary>The seq of the connection's latest event (0 before its first).</summary>
+    public long LastSequence => Interlocked.Read(ref _sequence);
+
     /// <summary>
     /// Queues a frame. A full queue means the client cannot keep up: it is closed as a slow consumer, and
     /// nobody else waits for it.

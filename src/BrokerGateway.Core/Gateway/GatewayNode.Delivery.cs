@@ -144,8 +144,8 @@ public sealed partial class GatewayNode
         var code = CloseCodes.Kicked;
         if (headers[BgwHeaders.Code] is { } codeText && !(int.TryParse(codeText, out code) && code is >= 4000 and <= 4999))
             throw new FormatException($"{BgwHeaders.Code} '{codeText}' is not a close code in 4000-4999");
-        var delay = 0;
-        if (headers[BgwHeaders.DelayMs] is { } delayText && !(int.TryParse(delayText, out delay) && delay >= 0))
+        long delay = 0;
+        if (headers[BgwHeaders.DelayMs] is { } delayText && !(long.TryParse(delayText, out delay) && delay >= 0))
             throw new FormatException($"{BgwHeaders.DelayMs} '{delayText}' is not a number of milliseconds");
         var reason = headers[BgwHeaders.Reason];
         var guestsOnly = headers[BgwHeaders.GuestsOnly] is "true" or "1";

@@ -28,7 +28,9 @@ public sealed partial class GatewayNode
             .Add(UplinkHeaders.Conn, connection.Id)
             .Add(UplinkHeaders.Nsp, connection.Nsp)
             .Add(UplinkHeaders.Node, NodeId)
-            .Add(UplinkHeaders.Seq, connection.NextSequence().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // The seq of the connection's latest event: an RPC takes no number of its own, so the events a
+            // worker orders by seq have no gaps, and the RPC can still be placed among them.
+            .Add(UplinkHeaders.Seq, connection.LastSequence.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (connection.Uid is { } uid) headers.Add(UplinkHeaders.Uid, uid);
         return headers;
     }

@@ -55,6 +55,22 @@ public class ReconnectTests
     }
 
     [NatsFact]
+    public async Task WhileDisconnected_ACheckedPublishFailsAtOnce_AndIsNotKeptToBeSentLater()
+    {
+        await using var server = await ServerProcess.StartNatsAsync();
+        await using var nats = await TestNats.ConnectAsync(server.NatsUrl, o => o with { ReconnectBufferBytes = 100 });
+        await server.KillAsync();
+        await Eventually.TrueAsync(() => nats.State == NatsConnectionState.Reconnecting, T);
+
+        await Assert.ThrowsAsync<NatsConnectionException>(() => nats.PublishCheckedAsync("checked.x", new byte[40]));
+        // Nothing of it waits in the reconnect buffer: a plain publish of 76 bytes still fits in its 100.
+        await nats.PublishAsync("buf.x", new byte[60]).AsTask().WaitAsync(T);
+
+        var flush = nats.FlushAsync(); // a failure is the task's, not the call's
+        await Assert.ThrowsAsync<NatsConnectionException>(() => flush.WaitAsync(T));
+    }
+
+    [NatsFact]
     public async Task AnUnsubscribeLimit_SurvivesAReconnect_AsTheRemainingCount()
     {
         await using var server = await ServerProcess.StartNatsAsync();

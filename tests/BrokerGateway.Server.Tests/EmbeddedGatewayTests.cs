@@ -249,6 +249,25 @@ public sealed class EmbeddedGatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithADrainNotice_TheReplicaIsNotReady_WhileItsClientsStay_ThenDrains()
+    {
+        await using var gateway = await TestGateway.StartAsync(() => TestGateway.DefaultSettings() with { DrainNotice = TimeSpan.FromSeconds(2) });
+        await using var client = await TestClient.ConnectAsync(gateway.PublicPort, Tokens.Hs256("noticed"));
+        using var http = new HttpClient();
+        var stopping = gateway.StopAsync();
+
+        await Eventually.TrueAsync(async () =>
+        {
+            var readyz = await http.GetAsync($"http://127.0.0.1:{gateway.PublicPort}/readyz");
+            return readyz.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && await readyz.Content.ReadAsStringAsync() == "draining";
+        });
+        await client.DrainUntilPongAsync(); // not ready, yet still serving its client
+        Assert.NotNull(await client.NextAsync("reconnect", TimeSpan.FromSeconds(10)));
+        Assert.Equal(4001, (await client.ClosedAsync()).Code);
+        await stopping;
+    }
+
+    [Fact]
     public async Task Health_AndMetrics_Answer()
     {
         using var http = new HttpClient();

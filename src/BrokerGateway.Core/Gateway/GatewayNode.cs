@@ -49,6 +49,9 @@ public sealed partial class GatewayNode : IAsyncDisposable
     /// <summary>True from the start of a drain: the node takes no new connections.</summary>
     public bool IsDraining { get; private set; }
 
+    /// <summary>The first step of a drain: not ready, no new connection; the clients it has stay for now.</summary>
+    public void StopTakingClients() => IsDraining = true;
+
     public int ConnectionCount => _connections.Count;
     public IEnumerable<ClientConnection> Connections => _connections.Values;
 

@@ -15,6 +15,13 @@ public sealed class DrainService(GatewayNode node, ServerSettings settings, ILog
 
     public async Task StoppingAsync(CancellationToken ct)
     {
+        if (settings.DrainNotice > TimeSpan.Zero)
+        {
+            // Not ready while still serving: a load balancer polling /readyz takes the replica out first.
+            node.StopTakingClients();
+            try { await Task.Delay(settings.DrainNotice, ct); }
+            catch (OperationCanceledException) { /* the host's shutdown timeout wins: drain now */ }
+        }
         GatewayLog.Draining(log, node.ConnectionCount);
         await node.DrainAsync(settings.DrainSpread, ct);
     }

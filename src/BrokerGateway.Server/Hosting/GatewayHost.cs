@@ -37,7 +37,7 @@ public static class GatewayHost
             k.Listen(bind, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
             k.Listen(bind, settings.InternalPort, o => o.Protocols = HttpProtocols.Http1);
         });
-        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = settings.DrainSpread + TimeSpan.FromSeconds(10));
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = settings.DrainNotice + settings.DrainSpread + TimeSpan.FromSeconds(10));
 
         var backends = await Backends.ConnectAsync(settings, ct);
         var node = new GatewayNode(settings.Gateway, backends.Broker, backends.Presence);

@@ -37,6 +37,12 @@ public sealed record ServerSettings
     public TimeSpan DrainSpread { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How long a stopping replica reports not ready (and takes no new client) before it drains its clients,
+    /// so load balancers see it leave before its ports close. Zero by default: the drain starts at once.
+    /// </summary>
+    public TimeSpan DrainNotice { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
     /// The WebSocket implementation for client and engine sockets: <see cref="WebSocketStack.Framed"/>
     /// (default: the gateway's own framing, one write per batch of frames) or
     /// <see cref="WebSocketStack.Builtin"/> (ASP.NET Core's stack, one write per frame).
@@ -74,6 +80,7 @@ public sealed record ServerSettings
         ["BGW_MAX_MESSAGE_BYTES"] = "Gateway:MaxMessageBytes",
         ["BGW_MESSAGES_PER_SECOND"] = "Gateway:MessagesPerSecond",
         ["BGW_DRAIN_SPREAD_MS"] = "Gateway:DrainSpreadMs",
+        ["BGW_DRAIN_NOTICE_MS"] = "Gateway:DrainNoticeMs",
         ["BGW_EVENT_FORMAT"] = "Gateway:EventFormat",
         ["BGW_WEBSOCKET"] = "Gateway:WebSocket",
         ["BGW_JWT_ALG"] = "Gateway:Jwt:Algorithm",
@@ -107,6 +114,7 @@ public sealed record ServerSettings
             EventFormat = c.GetValue("EventFormat", d.EventFormat),
             WebSocketStack = c.GetValue("WebSocket", d.WebSocketStack),
             DrainSpread = TimeSpan.FromMilliseconds(c.GetValue("DrainSpreadMs", d.DrainSpread.TotalMilliseconds)),
+            DrainNotice = TimeSpan.FromMilliseconds(c.GetValue("DrainNoticeMs", d.DrainNotice.TotalMilliseconds)),
             Auth = new AuthOptions
             {
                 Algorithm = c["Jwt:Algorithm"] ?? d.Auth.Algorithm,

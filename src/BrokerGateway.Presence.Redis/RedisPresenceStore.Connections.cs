@@ -14,7 +14,7 @@ public sealed partial class RedisPresenceStore
     public async Task<ConnectionState?> RemoveConnectionAsync(string nsp, string conn, CancellationToken ct = default)
     {
         CheckConn(nsp, conn);
-        var removed = RedisReplies.Connections(await RunAsync(PresenceScripts.Remove, Args().Token(nsp).Token(conn), ct));
+        var removed = RedisReplies.Connections(await RunAsync(PresenceScripts.Remove, Args().Value("").Token(nsp).Token(conn), ct));
         return removed.Count == 0 ? null : removed[0];
     }
 

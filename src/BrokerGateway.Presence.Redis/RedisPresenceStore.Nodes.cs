@@ -35,7 +35,17 @@ public sealed partial class RedisPresenceStore
         foreach (var token in dead)
         {
             // Each claim is its own script, so a large dead node never holds Redis up for the others.
-            var claim = await RunAsync(PresenceScripts.Claim, Args().Value(token).Value("sweep"), ct);
+            RedisResult claim;
+            try
+            {
+                claim = await RunAsync(PresenceScripts.Claim, Args().Value(token).Value("sweep"), ct);
+            }
+            catch (Exception) when (swept.Count > 0)
+            {
+                // The nodes claimed so far are gone from Redis: returned, their leaves are still announced.
+                // The others stay unclaimed, for the next sweep.
+                break;
+            }
             if (claim.IsNull) continue; // another sweeper won it, or the node renewed just in time
             swept.Add(new SweptNode(KeyToken.Decode((string)token!), RedisReplies.Connections(claim)));
         }
@@ -67,7 +77,7 @@ public sealed partial class RedisPresenceStore
         var stale = held.Select(m => (string)m!).Where(m => !listed.Contains(m)).ToList();
         foreach (var batch in stale.Chunk(_options.RestoreBatchSize))
         {
-            var args = Args();
+            var args = Args().Token(node);
             foreach (var member in batch)
             {
                 var sep = member.IndexOf(':', StringComparison.Ordinal);

@@ -52,6 +52,27 @@ public sealed class ClientConnection
     /// <summary>Next per-connection sequence number for uplink events (starts at 1).</summary>
     public long NextSequence() => Interlocked.Increment(ref _sequence);
 
+    SemaphoreSlim? _changes;
+
+    /// <summary>
+    /// Held while the connection's memberships, user or session change, and while it is forgotten: a client's
+    /// join and a backend's leave, two set-user commands, or a join racing the close are applied one after
+    /// the other, each with its presence write and its announcement. Made on first use: most connections
+    /// never change.
+    /// </summary>
+    internal SemaphoreSlim Changes
+    {
+        get
+        {
+            if (Volatile.Read(ref _changes) is { } changes) return changes;
+            var fresh = new SemaphoreSlim(1, 1);
+            return Interlocked.CompareExchange(ref _changes, fresh, null) ?? fresh;
+        }
+    }
+
+    /// <summary>Set, under <see cref="Changes"/>, once the node has forgotten the connection: no change applies after it.</summary>
+    internal bool Forgotten { get; set; }
+
     /// <summary>The seq of the connection's latest event (0 before its first).</summary>
     public long LastSequence => Interlocked.Read(ref _sequence);
 

@@ -173,14 +173,24 @@ public sealed partial class GatewayNode : IAsyncDisposable
     {
         if (!_connections.TryRemove(connection.Id, out _)) return null;
         connection.Close(code);
-        var rooms = connection.Rooms;
-        await Groups.RemoveAsync(Target.Connection(connection.Id), connection);
-        await Groups.RemoveAsync(Target.Namespace(connection.Nsp), connection);
-        if (connection.Uid is { } uid) await Groups.RemoveAsync(Target.User(connection.Nsp, uid), connection);
-        foreach (var room in rooms) await Groups.RemoveAsync(Target.Room(connection.Nsp, room), connection);
-        foreach (var topic in connection.Topics) await Groups.RemoveAsync(Target.Topic(connection.Nsp, topic), connection);
-        await WritePresenceAsync(p => p.RemoveConnectionAsync(connection.Nsp, connection.Id));
-        return rooms;
+        // After a change in progress (its groups and presence are then this connection's to clear), before any other.
+        await connection.Changes.WaitAsync();
+        try
+        {
+            connection.Forgotten = true;
+            var rooms = connection.Rooms;
+            await Groups.RemoveAsync(Target.Connection(connection.Id), connection);
+            await Groups.RemoveAsync(Target.Namespace(connection.Nsp), connection);
+            if (connection.Uid is { } uid) await Groups.RemoveAsync(Target.User(connection.Nsp, uid), connection);
+            foreach (var room in rooms) await Groups.RemoveAsync(Target.Room(connection.Nsp, room), connection);
+            foreach (var topic in connection.Topics) await Groups.RemoveAsync(Target.Topic(connection.Nsp, topic), connection);
+            await WritePresenceAsync(p => p.RemoveConnectionAsync(connection.Nsp, connection.Id));
+            return rooms;
+        }
+        finally
+        {
+            connection.Changes.Release();
+        }
     }
 
     /// <summary>What presence should hold for a live connection.</summary>

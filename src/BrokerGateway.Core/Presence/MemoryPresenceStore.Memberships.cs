@@ -3,28 +3,28 @@ namespace BrokerGateway.Core.Presence;
 public sealed partial class MemoryPresenceStore
 {
     public Task<bool> JoinRoomAsync(string nsp, string conn, string room, CancellationToken ct = default) =>
-        Join(nsp, conn, room, c => c.Rooms, ns => ns.Rooms, ct);
+        Join(nsp, conn, "room", room, c => c.Rooms, ns => ns.Rooms, ct);
 
     public Task<bool> LeaveRoomAsync(string nsp, string conn, string room, CancellationToken ct = default) =>
-        Leave(nsp, conn, room, c => c.Rooms, ns => ns.Rooms, ct);
+        Leave(nsp, conn, "room", room, c => c.Rooms, ns => ns.Rooms, ct);
 
     public Task<bool> SubscribeTopicAsync(string nsp, string conn, string topic, CancellationToken ct = default) =>
-        Join(nsp, conn, topic, c => c.Topics, ns => ns.Topics, ct);
+        Join(nsp, conn, "topic", topic, c => c.Topics, ns => ns.Topics, ct);
 
     public Task<bool> UnsubscribeTopicAsync(string nsp, string conn, string topic, CancellationToken ct = default) =>
-        Leave(nsp, conn, topic, c => c.Topics, ns => ns.Topics, ct);
+        Leave(nsp, conn, "topic", topic, c => c.Topics, ns => ns.Topics, ct);
 
     public Task<IReadOnlyList<Member>> ClearRoomAsync(string nsp, string room, CancellationToken ct = default) =>
-        Clear(nsp, room, c => c.Rooms, ns => ns.Rooms, ct);
+        Clear(nsp, "room", room, c => c.Rooms, ns => ns.Rooms, ct);
 
     public Task<IReadOnlyList<Member>> DeleteTopicAsync(string nsp, string topic, CancellationToken ct = default) =>
-        Clear(nsp, topic, c => c.Topics, ns => ns.Topics, ct);
+        Clear(nsp, "topic", topic, c => c.Topics, ns => ns.Topics, ct);
 
-    Task<bool> Join(string nsp, string conn, string name, Func<MemoryConnection, HashSet<string>> mine,
+    Task<bool> Join(string nsp, string conn, string what, string name, Func<MemoryConnection, HashSet<string>> mine,
         Func<MemoryNamespace, MemoryGroups> groups, CancellationToken ct)
     {
         CheckConn(nsp, conn);
-        PresenceIds.Check(name, "name");
+        PresenceIds.Check(name, what);
         ct.ThrowIfCancellationRequested();
         return Task.FromResult(Write(nsp, create: false, missing: false, ns =>
         {
@@ -34,11 +34,11 @@ public sealed partial class MemoryPresenceStore
         }));
     }
 
-    Task<bool> Leave(string nsp, string conn, string name, Func<MemoryConnection, HashSet<string>> mine,
+    Task<bool> Leave(string nsp, string conn, string what, string name, Func<MemoryConnection, HashSet<string>> mine,
         Func<MemoryNamespace, MemoryGroups> groups, CancellationToken ct)
     {
         CheckConn(nsp, conn);
-        PresenceIds.Check(name, "name");
+        PresenceIds.Check(name, what);
         ct.ThrowIfCancellationRequested();
         return Task.FromResult(Write(nsp, create: false, missing: false, ns =>
         {
@@ -48,11 +48,11 @@ public sealed partial class MemoryPresenceStore
         }));
     }
 
-    Task<IReadOnlyList<Member>> Clear(string nsp, string name, Func<MemoryConnection, HashSet<string>> mine,
+    Task<IReadOnlyList<Member>> Clear(string nsp, string what, string name, Func<MemoryConnection, HashSet<string>> mine,
         Func<MemoryNamespace, MemoryGroups> groups, CancellationToken ct)
     {
         PresenceIds.Check(nsp, nameof(nsp));
-        PresenceIds.Check(name, "name");
+        PresenceIds.Check(name, what);
         ct.ThrowIfCancellationRequested();
         return Task.FromResult(Write<IReadOnlyList<Member>>(nsp, create: false, missing: [], ns =>
         {

@@ -17,7 +17,7 @@ public sealed partial class MemoryPresenceStore
         {
             // A lapsed lease counts as absent even before a sweep, exactly as the Redis lease key expires.
             var known = _leases.TryGetValue(node.Node, out var lease) && lease.Expires > now;
-            _leases[node.Node] = (info, now + ttl);
+            _leases[node.Node] = (info, ttl >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + ttl); // a lease past the last date never lapses
             return Task.FromResult(known);
         }
     }

@@ -1,8 +1,15 @@
--- Removes connections (disconnect; a restore dropping stale ones). ARGV[2..]: nsp, conn pairs.
--- Returns { nsp, conn, fields } for each one that was there.
+-- Removes connections (disconnect; a restore dropping stale ones). ARGV[2]: the node they must belong to
+-- ('' for any): a restore drops only its own, never a connection another node wrote since it listed them.
+-- ARGV[3..]: nsp, conn pairs. Returns { nsp, conn, fields } for each one removed.
+local owner = ARGV[2]
 local out = {}
-for i = 2, #ARGV, 2 do
-  local h = remove_conn(ARGV[i], ARGV[i + 1])
-  if h then out[#out + 1] = { ARGV[i], ARGV[i + 1], h } end
+for i = 3, #ARGV, 2 do
+  local n, c = ARGV[i], ARGV[i + 1]
+  if owner ~= '' and redis.call('HGET', k_conn(n, c), 'n') ~= owner then
+    redis.call('SREM', k_node_conns(owner), n .. ':' .. c) -- the owner's stale index entry only
+  else
+    local h = remove_conn(n, c)
+    if h then out[#out + 1] = { n, c, h } end
+  end
 end
 return out

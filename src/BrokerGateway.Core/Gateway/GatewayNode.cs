@@ -104,37 +104,58 @@ public sealed partial class GatewayNode : IAsyncDisposable
         {
             throw new GatewayException(ErrorCodes.BadRequest, e.Message);
         }
-        _connections[id] = connection;
-        try
+        // Held until the open is announced: a backend's command that finds the connection in a group meanwhile
+        // (one to its user, say) waits, so its effects and events come after the open, never before.
+        var changes = connection.Changes;
+        await changes.WaitAsync(CancellationToken.None); // the connection is new: nobody else holds it
+        var opening = true;
+        void Opened()
         {
-            await WritePresenceAsync(p => p.AddConnectionAsync(Snapshot(connection), ct));
-            await Groups.AddAsync(Target.Connection(id), connection, ct);
-            await Groups.AddAsync(Target.Namespace(request.Nsp), connection, ct);
-            if (request.Uid is not null) await Groups.AddAsync(Target.User(request.Nsp, request.Uid), connection, ct);
-            foreach (var room in rooms) await Groups.AddAsync(Target.Room(request.Nsp, room), connection, ct);
-            foreach (var topic in topics) await Groups.AddAsync(Target.Topic(request.Nsp, topic), connection, ct);
-        }
-        catch
-        {
-            await ForgetAsync(connection, CloseCodes.ServerError);
-            throw;
-        }
-        if (request.Uid is { } user && Options.MaxConnectionsPerUser > 0 && await BeyondUserLimitAsync(connection, user, ct) is { } holding)
-        {
-            await ForgetAsync(connection, CloseCodes.TooManyConnections);
-            throw new GatewayException(ErrorCodes.LimitExceeded, $"user already holds {holding} connections (limit {Options.MaxConnectionsPerUser})");
+            if (!opening) return;
+            opening = false;
+            changes.Release();
         }
         try
         {
-            ConnectionOpened?.Invoke(connection);
-            foreach (var room in rooms) await AnnounceAsync(connection, room, joined: true);
+            _connections[id] = connection;
+            try
+            {
+                await WritePresenceAsync(p => p.AddConnectionAsync(Snapshot(connection), ct));
+                await Groups.AddAsync(Target.Connection(id), connection, ct);
+                await Groups.AddAsync(Target.Namespace(request.Nsp), connection, ct);
+                if (request.Uid is not null) await Groups.AddAsync(Target.User(request.Nsp, request.Uid), connection, ct);
+                foreach (var room in rooms) await Groups.AddAsync(Target.Room(request.Nsp, room), connection, ct);
+                foreach (var topic in topics) await Groups.AddAsync(Target.Topic(request.Nsp, topic), connection, ct);
+            }
+            catch
+            {
+                Opened();
+                await ForgetAsync(connection, CloseCodes.ServerError);
+                throw;
+            }
+            if (request.Uid is { } user && Options.MaxConnectionsPerUser > 0 && await BeyondUserLimitAsync(connection, user, ct) is { } holding)
+            {
+                Opened();
+                await ForgetAsync(connection, CloseCodes.TooManyConnections);
+                throw new GatewayException(ErrorCodes.LimitExceeded, $"user already holds {holding} connections (limit {Options.MaxConnectionsPerUser})");
+            }
+            try
+            {
+                ConnectionOpened?.Invoke(connection);
+                foreach (var room in rooms) await AnnounceAsync(connection, room, joined: true);
+            }
+            catch
+            {
+                Opened();
+                await CloseAsync(connection, CloseCodes.ServerError); // it was seen open: it is seen closed
+                throw;
+            }
+            return connection;
         }
-        catch
+        finally
         {
-            await CloseAsync(connection, CloseCodes.ServerError); // it was seen open: it is seen closed
-            throw;
+            Opened();
         }
-        return connection;
     }
 
     /// <summary>

@@ -22,7 +22,7 @@ public sealed class NatsBroker : IBroker
     }
 
     /// <summary>How often the gateway's link pings its server.</summary>
-    public static readonly TimeSpan StallCheckInterval = TimeSpan.FromSeconds(10);
+    static readonly TimeSpan StallCheckInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>Connects to the first reachable server of <paramref name="servers"/>.</summary>
     public static async Task<NatsBroker> ConnectAsync(IReadOnlyList<string> servers, string name, CancellationToken ct = default)

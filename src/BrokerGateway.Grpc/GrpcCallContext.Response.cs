@@ -1,7 +1,7 @@
+using System.IO.Pipelines;
 using BrokerGateway.Grpc.Internal;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
-using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace BrokerGateway.Grpc;

@@ -55,22 +55,32 @@ public sealed class ClientConnection
     SemaphoreSlim? _changes;
 
     /// <summary>
-    /// Held while the connection's memberships, user or session change, and while it is forgotten: a client's
-    /// join and a backend's leave, two set-user commands, or a join racing the close are applied one after
-    /// the other, each with its presence write and its announcement. Made on first use: most connections
-    /// never change.
+    /// Holds, until disposed, the right to change the connection's memberships, user or session, or to forget
+    /// it: a client's join and a backend's leave, two set-user commands, or a join racing the close are applied
+    /// one after the other, each with its presence write and its announcement. The lock is made on first use:
+    /// most connections never change.
     /// </summary>
-    internal SemaphoreSlim Changes
+    internal async ValueTask<IDisposable> HoldChangesAsync(CancellationToken ct = default)
     {
-        get
+        var changes = Volatile.Read(ref _changes);
+        if (changes is null)
         {
-            if (Volatile.Read(ref _changes) is { } changes) return changes;
             var fresh = new SemaphoreSlim(1, 1);
-            return Interlocked.CompareExchange(ref _changes, fresh, null) ?? fresh;
+            changes = Interlocked.CompareExchange(ref _changes, fresh, null) ?? fresh;
         }
+        await changes.WaitAsync(ct);
+        return new ChangesHeld(changes);
     }
 
-    /// <summary>Set, under <see cref="Changes"/>, once the node has forgotten the connection: no change applies after it.</summary>
+    /// <summary>Releases the changes once, however often it is disposed (a failed open lets go early).</summary>
+    sealed class ChangesHeld(SemaphoreSlim changes) : IDisposable
+    {
+        SemaphoreSlim? _changes = changes;
+
+        public void Dispose() => Interlocked.Exchange(ref _changes, null)?.Release();
+    }
+
+    /// <summary>Set, under <see cref="HoldChangesAsync"/>, once the node has forgotten the connection: no change applies after it.</summary>
     internal bool Forgotten { get; set; }
 
     /// <summary>The seq of the connection's latest event (0 before its first).</summary>

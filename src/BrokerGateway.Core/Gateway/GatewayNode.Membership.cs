@@ -18,41 +18,27 @@ public sealed partial class GatewayNode
         ValidateName(room, "room");
         if (byClient && !Options.PolicyFor(connection.Nsp).ClientJoin)
             throw new GatewayException(ErrorCodes.Forbidden, $"clients may not join rooms in namespace '{connection.Nsp}'");
-        await connection.Changes.WaitAsync(ct);
-        try
-        {
-            if (connection.Forgotten || connection.InRoom(room)) return false;
-            if (connection.RoomCount >= Options.MaxRoomsPerConnection)
-                throw new GatewayException(ErrorCodes.LimitExceeded, $"a connection may be in at most {Options.MaxRoomsPerConnection} rooms");
-            if (!connection.AddRoom(room)) return false;
-            await Groups.AddAsync(Target.Room(connection.Nsp, room), connection, ct);
-            await WritePresenceAsync(p => p.JoinRoomAsync(connection.Nsp, connection.Id, room, ct));
-            MembershipChanged?.Invoke(connection, "join", room);
-            await AnnounceAsync(connection, room, joined: true);
-            return true;
-        }
-        finally
-        {
-            connection.Changes.Release();
-        }
+        using var held = await connection.HoldChangesAsync(ct);
+        if (connection.Forgotten || connection.InRoom(room)) return false;
+        if (connection.RoomCount >= Options.MaxRoomsPerConnection)
+            throw new GatewayException(ErrorCodes.LimitExceeded, $"a connection may be in at most {Options.MaxRoomsPerConnection} rooms");
+        if (!connection.AddRoom(room)) return false;
+        await Groups.AddAsync(Target.Room(connection.Nsp, room), connection, ct);
+        await WritePresenceAsync(p => p.JoinRoomAsync(connection.Nsp, connection.Id, room, ct));
+        MembershipChanged?.Invoke(connection, "join", room);
+        await AnnounceAsync(connection, room, joined: true);
+        return true;
     }
 
     public async Task<bool> LeaveAsync(ClientConnection connection, string room, CancellationToken ct = default)
     {
-        await connection.Changes.WaitAsync(ct);
-        try
-        {
-            if (connection.Forgotten || !connection.RemoveRoom(room)) return false;
-            await Groups.RemoveAsync(Target.Room(connection.Nsp, room), connection);
-            await WritePresenceAsync(p => p.LeaveRoomAsync(connection.Nsp, connection.Id, room, ct));
-            MembershipChanged?.Invoke(connection, "leave", room);
-            await AnnounceAsync(connection, room, joined: false);
-            return true;
-        }
-        finally
-        {
-            connection.Changes.Release();
-        }
+        using var held = await connection.HoldChangesAsync(ct);
+        if (connection.Forgotten || !connection.RemoveRoom(room)) return false;
+        await Groups.RemoveAsync(Target.Room(connection.Nsp, room), connection);
+        await WritePresenceAsync(p => p.LeaveRoomAsync(connection.Nsp, connection.Id, room, ct));
+        MembershipChanged?.Invoke(connection, "leave", room);
+        await AnnounceAsync(connection, room, joined: false);
+        return true;
     }
 
     public async Task<bool> SubscribeAsync(ClientConnection connection, string topic, bool byClient = false, CancellationToken ct = default)
@@ -60,73 +46,45 @@ public sealed partial class GatewayNode
         ValidateName(topic, "topic");
         if (byClient && !Options.PolicyFor(connection.Nsp).ClientSubscribe)
             throw new GatewayException(ErrorCodes.Forbidden, $"clients may not subscribe to topics in namespace '{connection.Nsp}'");
-        await connection.Changes.WaitAsync(ct);
-        try
-        {
-            if (connection.Forgotten || connection.HasTopic(topic)) return false;
-            if (connection.Topics.Length >= Options.MaxTopicsPerConnection)
-                throw new GatewayException(ErrorCodes.LimitExceeded, $"a connection may hold at most {Options.MaxTopicsPerConnection} topics");
-            if (!connection.AddTopic(topic)) return false;
-            await Groups.AddAsync(Target.Topic(connection.Nsp, topic), connection, ct);
-            await WritePresenceAsync(p => p.SubscribeTopicAsync(connection.Nsp, connection.Id, topic, ct));
-            MembershipChanged?.Invoke(connection, "subscribe", topic);
-            return true;
-        }
-        finally
-        {
-            connection.Changes.Release();
-        }
+        using var held = await connection.HoldChangesAsync(ct);
+        if (connection.Forgotten || connection.HasTopic(topic)) return false;
+        if (connection.Topics.Length >= Options.MaxTopicsPerConnection)
+            throw new GatewayException(ErrorCodes.LimitExceeded, $"a connection may hold at most {Options.MaxTopicsPerConnection} topics");
+        if (!connection.AddTopic(topic)) return false;
+        await Groups.AddAsync(Target.Topic(connection.Nsp, topic), connection, ct);
+        await WritePresenceAsync(p => p.SubscribeTopicAsync(connection.Nsp, connection.Id, topic, ct));
+        MembershipChanged?.Invoke(connection, "subscribe", topic);
+        return true;
     }
 
     public async Task<bool> UnsubscribeAsync(ClientConnection connection, string topic, CancellationToken ct = default)
     {
-        await connection.Changes.WaitAsync(ct);
-        try
-        {
-            if (connection.Forgotten || !connection.RemoveTopic(topic)) return false;
-            await Groups.RemoveAsync(Target.Topic(connection.Nsp, topic), connection);
-            await WritePresenceAsync(p => p.UnsubscribeTopicAsync(connection.Nsp, connection.Id, topic, ct));
-            MembershipChanged?.Invoke(connection, "unsubscribe", topic);
-            return true;
-        }
-        finally
-        {
-            connection.Changes.Release();
-        }
+        using var held = await connection.HoldChangesAsync(ct);
+        if (connection.Forgotten || !connection.RemoveTopic(topic)) return false;
+        await Groups.RemoveAsync(Target.Topic(connection.Nsp, topic), connection);
+        await WritePresenceAsync(p => p.UnsubscribeTopicAsync(connection.Nsp, connection.Id, topic, ct));
+        MembershipChanged?.Invoke(connection, "unsubscribe", topic);
+        return true;
     }
 
     public async Task SetSessionAsync(ClientConnection connection, IReadOnlyDictionary<string, string?> values, bool replace)
     {
-        await connection.Changes.WaitAsync();
-        try
-        {
-            if (connection.Forgotten) return;
-            connection.UpdateSession(values, replace);
-            await WritePresenceAsync(p => p.SetSessionAsync(connection.Nsp, connection.Id, values, replace));
-        }
-        finally
-        {
-            connection.Changes.Release();
-        }
+        using var held = await connection.HoldChangesAsync();
+        if (connection.Forgotten) return;
+        connection.UpdateSession(values, replace);
+        await WritePresenceAsync(p => p.SetSessionAsync(connection.Nsp, connection.Id, values, replace));
     }
 
     /// <summary>Binds a connection to a user, or unbinds it (null): netsvr's ConnInfoUpdate of the uid.</summary>
     public async Task SetUserAsync(ClientConnection connection, string? uid)
     {
-        await connection.Changes.WaitAsync();
-        try
-        {
-            var old = connection.Uid;
-            if (connection.Forgotten || old == uid) return;
-            if (old is not null) await Groups.RemoveAsync(Target.User(connection.Nsp, old), connection);
-            connection.Uid = uid;
-            if (uid is not null) await Groups.AddAsync(Target.User(connection.Nsp, uid), connection);
-            await WritePresenceAsync(p => p.SetUserAsync(connection.Nsp, connection.Id, uid));
-        }
-        finally
-        {
-            connection.Changes.Release();
-        }
+        using var held = await connection.HoldChangesAsync();
+        var old = connection.Uid;
+        if (connection.Forgotten || old == uid) return;
+        if (old is not null) await Groups.RemoveAsync(Target.User(connection.Nsp, old), connection);
+        connection.Uid = uid;
+        if (uid is not null) await Groups.AddAsync(Target.User(connection.Nsp, uid), connection);
+        await WritePresenceAsync(p => p.SetUserAsync(connection.Nsp, connection.Id, uid));
     }
 
     /// <summary>

@@ -106,56 +106,41 @@ public sealed partial class GatewayNode : IAsyncDisposable
         }
         // Held until the open is announced: a backend's command that finds the connection in a group meanwhile
         // (one to its user, say) waits, so its effects and events come after the open, never before.
-        var changes = connection.Changes;
-        await changes.WaitAsync(CancellationToken.None); // the connection is new: nobody else holds it
-        var opening = true;
-        void Opened()
+        using var held = await connection.HoldChangesAsync(); // the connection is new: nobody else holds it
+        _connections[id] = connection;
+        try
         {
-            if (!opening) return;
-            opening = false;
-            changes.Release();
+            await WritePresenceAsync(p => p.AddConnectionAsync(Snapshot(connection), ct));
+            await Groups.AddAsync(Target.Connection(id), connection, ct);
+            await Groups.AddAsync(Target.Namespace(request.Nsp), connection, ct);
+            if (request.Uid is not null) await Groups.AddAsync(Target.User(request.Nsp, request.Uid), connection, ct);
+            foreach (var room in rooms) await Groups.AddAsync(Target.Room(request.Nsp, room), connection, ct);
+            foreach (var topic in topics) await Groups.AddAsync(Target.Topic(request.Nsp, topic), connection, ct);
+        }
+        catch
+        {
+            held.Dispose();
+            await ForgetAsync(connection, CloseCodes.ServerError);
+            throw;
+        }
+        if (request.Uid is { } user && Options.MaxConnectionsPerUser > 0 && await BeyondUserLimitAsync(connection, user, ct) is { } holding)
+        {
+            held.Dispose();
+            await ForgetAsync(connection, CloseCodes.TooManyConnections);
+            throw new GatewayException(ErrorCodes.LimitExceeded, $"user already holds {holding} connections (limit {Options.MaxConnectionsPerUser})");
         }
         try
         {
-            _connections[id] = connection;
-            try
-            {
-                await WritePresenceAsync(p => p.AddConnectionAsync(Snapshot(connection), ct));
-                await Groups.AddAsync(Target.Connection(id), connection, ct);
-                await Groups.AddAsync(Target.Namespace(request.Nsp), connection, ct);
-                if (request.Uid is not null) await Groups.AddAsync(Target.User(request.Nsp, request.Uid), connection, ct);
-                foreach (var room in rooms) await Groups.AddAsync(Target.Room(request.Nsp, room), connection, ct);
-                foreach (var topic in topics) await Groups.AddAsync(Target.Topic(request.Nsp, topic), connection, ct);
-            }
-            catch
-            {
-                Opened();
-                await ForgetAsync(connection, CloseCodes.ServerError);
-                throw;
-            }
-            if (request.Uid is { } user && Options.MaxConnectionsPerUser > 0 && await BeyondUserLimitAsync(connection, user, ct) is { } holding)
-            {
-                Opened();
-                await ForgetAsync(connection, CloseCodes.TooManyConnections);
-                throw new GatewayException(ErrorCodes.LimitExceeded, $"user already holds {holding} connections (limit {Options.MaxConnectionsPerUser})");
-            }
-            try
-            {
-                ConnectionOpened?.Invoke(connection);
-                foreach (var room in rooms) await AnnounceAsync(connection, room, joined: true);
-            }
-            catch
-            {
-                Opened();
-                await CloseAsync(connection, CloseCodes.ServerError); // it was seen open: it is seen closed
-                throw;
-            }
-            return connection;
+            ConnectionOpened?.Invoke(connection);
+            foreach (var room in rooms) await AnnounceAsync(connection, room, joined: true);
         }
-        finally
+        catch
         {
-            Opened();
+            held.Dispose();
+            await CloseAsync(connection, CloseCodes.ServerError); // it was seen open: it is seen closed
+            throw;
         }
+        return connection;
     }
 
     /// <summary>
@@ -195,23 +180,16 @@ public sealed partial class GatewayNode : IAsyncDisposable
         if (!_connections.TryRemove(connection.Id, out _)) return null;
         connection.Close(code);
         // After a change in progress (its groups and presence are then this connection's to clear), before any other.
-        await connection.Changes.WaitAsync();
-        try
-        {
-            connection.Forgotten = true;
-            var rooms = connection.Rooms;
-            await Groups.RemoveAsync(Target.Connection(connection.Id), connection);
-            await Groups.RemoveAsync(Target.Namespace(connection.Nsp), connection);
-            if (connection.Uid is { } uid) await Groups.RemoveAsync(Target.User(connection.Nsp, uid), connection);
-            foreach (var room in rooms) await Groups.RemoveAsync(Target.Room(connection.Nsp, room), connection);
-            foreach (var topic in connection.Topics) await Groups.RemoveAsync(Target.Topic(connection.Nsp, topic), connection);
-            await WritePresenceAsync(p => p.RemoveConnectionAsync(connection.Nsp, connection.Id));
-            return rooms;
-        }
-        finally
-        {
-            connection.Changes.Release();
-        }
+        using var held = await connection.HoldChangesAsync();
+        connection.Forgotten = true;
+        var rooms = connection.Rooms;
+        await Groups.RemoveAsync(Target.Connection(connection.Id), connection);
+        await Groups.RemoveAsync(Target.Namespace(connection.Nsp), connection);
+        if (connection.Uid is { } uid) await Groups.RemoveAsync(Target.User(connection.Nsp, uid), connection);
+        foreach (var room in rooms) await Groups.RemoveAsync(Target.Room(connection.Nsp, room), connection);
+        foreach (var topic in connection.Topics) await Groups.RemoveAsync(Target.Topic(connection.Nsp, topic), connection);
+        await WritePresenceAsync(p => p.RemoveConnectionAsync(connection.Nsp, connection.Id));
+        return rooms;
     }
 
     /// <summary>What presence should hold for a live connection.</summary>

@@ -47,13 +47,13 @@ public sealed class HealthStatusProvider
         lock (_gate) return _statuses.TryGetValue(service, out var status) ? status : null;
     }
 
+    /// <summary>True once <see cref="EnterTerminalState"/> ran: every status is NOT_SERVING for good.</summary>
+    public bool IsTerminal { get { lock (_gate) return _terminal; } }
+
     /// <summary>
     /// For shutdown: every service becomes NOT_SERVING and later <see cref="Set"/> calls are ignored, so
     /// a draining server never flips back to SERVING (grpc-java's enterTerminalState).
     /// </summary>
-    /// <summary>True once <see cref="EnterTerminalState"/> ran: every status is NOT_SERVING for good.</summary>
-    public bool IsTerminal { get { lock (_gate) return _terminal; } }
-
     public void EnterTerminalState()
     {
         lock (_gate)

@@ -37,6 +37,9 @@ public sealed class UpgradeListener : IConnectionListener
     /// <summary>How long, once stopping, taken-over sockets have to end before the listener stops waiting.</summary>
     static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long, once stopping, taken-over sockets may end on their own before they are cut.</summary>
+    static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
+
     readonly Socket _listenSocket;
     readonly string _path;
     readonly FramedClientSocket.Acceptor _acceptor;
@@ -284,14 +287,19 @@ public sealed class UpgradeListener : IConnectionListener
         return new ValueTask(_accepting);
     }
 
-    /// <summary>Stops accepting, ends the sockets still taken over (their sessions see the stop), and waits a while for them.</summary>
+    /// <summary>Stops accepting, lets the sockets still taken over end, cuts those that do not (their sessions see the stop), and waits a while for them.</summary>
     public async ValueTask DisposeAsync()
     {
         await UnbindAsync();
-        await _stopping.CancelAsync();
         if (Interlocked.Decrement(ref _running) == 0) _allEnded.TrySetResult();
-        await _allEnded.Task.WaitAsync(StopTimeout).ContinueWith(static _ => { }, TaskScheduler.Default);
+        // Sessions the drain closed end on their own once their last frames are out and the client answered:
+        // they get a moment for that (cut at once, a client could miss its close frame), then the rest are cut.
+        await WaitForSessionsAsync(CloseGrace);
+        await _stopping.CancelAsync();
+        await WaitForSessionsAsync(StopTimeout);
         _kestrelConnections.Dispose();
         _stopping.Dispose();
     }
+
+    Task WaitForSessionsAsync(TimeSpan timeout) => _allEnded.Task.WaitAsync(timeout).ContinueWith(static _ => { }, TaskScheduler.Default);
 }

@@ -7,14 +7,23 @@ if mode == 'sweep' then
   local expires = redis.call('ZSCORE', k_nodes(), d)
   if not expires or tonumber(expires) > now_ms() then return false end
 end
-redis.call('ZREM', k_nodes(), d)
-redis.call('DEL', k_node(d))
-local out = {}
+-- Every entry is read before anything changes. Redis keeps what a script wrote before an error, so a
+-- claim failing half way (on an entry it cannot read, such as a key of another type) would take the node
+-- out of the registry and strand its remaining connections where no sweep finds them; failing here, it
+-- leaves the node whole for the next sweep.
+local conns = {}
 for _, m in ipairs(redis.call('SMEMBERS', k_node_conns(d))) do
   local sep = string.find(m, ':', 1, true)
   local n, c = string.sub(m, 1, sep - 1), string.sub(m, sep + 1)
-  local h = remove_conn(n, c)
-  if h then out[#out + 1] = { n, c, h } end
+  redis.call('HLEN', k_conn(n, c))
+  conns[#conns + 1] = { n, c }
+end
+redis.call('ZREM', k_nodes(), d)
+redis.call('DEL', k_node(d))
+local out = {}
+for _, e in ipairs(conns) do
+  local h = remove_conn(e[1], e[2])
+  if h then out[#out + 1] = { e[1], e[2], h } end
 end
 redis.call('DEL', k_node_conns(d))
 return out

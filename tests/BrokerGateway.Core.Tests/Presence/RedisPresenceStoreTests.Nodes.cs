@@ -48,4 +48,39 @@ public sealed partial class RedisPresenceStoreTests
         Assert.Equal(0, await Store.CountConnectionsAsync(Nsp));
         Assert.Equal(0, await Store.CountRoomsAsync(Nsp));
     }
+
+    [RedisFact]
+    public async Task ASweepWhoseLaterClaimFails_StillReturnsTheNodeItClaimed_Once_AndTheFailedNodeWaitsForTheNextSweep()
+    {
+        // B's lease ends after A's, so a sweep claims A first (the dead list is in lease order), then fails on B.
+        await Store.RenewLeaseAsync(new NodeInfo(NodeA, "", 2, At), ShortLease);
+        await Store.RenewLeaseAsync(new NodeInfo(NodeB, "", 1, At), ShortLease * 2);
+        await Store.AddConnectionAsync(Connection("a1", "alice", rooms: ["lobby"]));
+        await Store.AddConnectionAsync(Connection("a2", rooms: ["lobby"]));
+        await Store.AddConnectionAsync(Connection("b1", "bob", node: NodeB, rooms: ["lobby"]));
+        using var raw = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint).WaitAsync(Limit);
+        await DamageAsync(raw.GetDatabase(), ConnectionKey("b1"));
+        await LetLeaseLapseAsync(Store, NodeB);
+
+        var first = await Store.SweepDeadNodesAsync();
+
+        // A's connections are gone from Redis now: this is the one chance to announce their leaves.
+        var a = Assert.Single(first);
+        Assert.Equal(NodeA, a.Node);
+        Assert.Equal(["a1", "a2"], a.Connections.Select(c => c.Conn).Order(StringComparer.Ordinal));
+        Assert.Equal(["lobby"], a.Connections.Single(c => c.Conn == "a1").Rooms);
+        Assert.Equal((1L, 1L), (await Store.CountConnectionsAsync(Nsp), await Store.CountRoomMembersAsync(Nsp, "lobby"))); // b1
+
+        // While B cannot be claimed, a sweep that claims nothing says so, and does not return A again.
+        await Assert.ThrowsAsync<RedisServerException>(() => Store.SweepDeadNodesAsync());
+
+        await RepairAsync(raw.GetDatabase(), ConnectionKey("b1"));
+        var b = Assert.Single(await Store.SweepDeadNodesAsync());
+
+        Assert.Equal(NodeB, b.Node);
+        Assert.Equal(["b1"], b.Connections.Select(c => c.Conn));
+        Assert.Empty(await Store.SweepDeadNodesAsync());
+        Assert.Equal(0, await Store.CountConnectionsAsync(Nsp));
+        Assert.Empty(await Store.ListNodesAsync());
+    }
 }

@@ -144,6 +144,23 @@ public abstract partial class PresenceStoreContract
     }
 
     [StoreFact]
+    public async Task RestoringANode_LeavesAConnectionIdThatAnotherNodeHasWrittenSince()
+    {
+        var peer = await PeerAsync();
+        await Store.AddConnectionAsync(Connection("a1", "alice"));
+        await Store.AddConnectionAsync(Connection("c7", "carol", rooms: ["lobby"]));
+        var fromB = Connection("c7", "bob", node: NodeB, rooms: ["lobby"]);
+        await peer.AddConnectionAsync(fromB);
+
+        await Store.RestoreNodeAsync(NodeA, [Connection("a2")]);
+
+        Assert.Equal(fromB, await peer.GetConnectionAsync(Nsp, "c7"), ConnectionComparer);
+        Assert.Equal(Sorted(["a2", "c7"]), Sorted((await WalkAsync(p => Store.ListConnectionsAsync(Nsp, p), 10)).Select(m => m.Conn)));
+        Assert.Equal(["c7"], (await peer.RemoveNodeAsync(NodeB)).Select(c => c.Conn)); // B still announces its leave
+        Assert.Equal(["a2"], (await Store.RemoveNodeAsync(NodeA)).Select(c => c.Conn));
+    }
+
+    [StoreFact]
     public async Task RestoringAConnectionOfAnotherNode_IsRefused()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Store.RestoreNodeAsync(NodeA, [Connection("b1", node: NodeB)]));

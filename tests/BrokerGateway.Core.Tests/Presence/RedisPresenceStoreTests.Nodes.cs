@@ -4,7 +4,10 @@ using StackExchange.Redis;
 
 namespace BrokerGateway.Core.Tests.Presence;
 
-/// <summary>Sweeps and restores in states only Redis can be in: an entry it cannot read.</summary>
+/// <summary>
+/// Sweeps and restores in states the contract cannot reach: an entry Redis cannot read, another node's
+/// write between two round trips of a restore.
+/// </summary>
 public sealed partial class RedisPresenceStoreTests
 {
     /// <summary>A connection's hash, spelled as docs/presence.md lays it out.</summary>
@@ -82,5 +85,34 @@ public sealed partial class RedisPresenceStoreTests
         Assert.Empty(await Store.SweepDeadNodesAsync());
         Assert.Equal(0, await Store.CountConnectionsAsync(Nsp));
         Assert.Empty(await Store.ListNodesAsync());
+    }
+
+    [RedisFact]
+    public async Task ARestore_LeavesAConnectionThatAnotherNodeWroteAfterTheRestoreListedIt_AndDropsItsOwnStaleOne()
+    {
+        var nodeB = await PeerAsync();
+        await Store.AddConnectionAsync(Connection("a1", "alice", rooms: ["lobby"])); // closed on A while Redis was out of reach
+        await Store.AddConnectionAsync(Connection("c7", "carol")); // also gone from A; its id is B's by the time A drops it
+        var fromB = Connection("c7", "bob", node: NodeB, rooms: ["lobby"]);
+        var wroteB = false;
+        using var redisOfA = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint).WaitAsync(Limit);
+        var nodeA = new RedisPresenceStore(InterleavedRedis.AfterFirstAnswer(redisOfA, PresenceScripts.NodeConnections, async () =>
+        {
+            // A's restore has listed what the store holds for A (a1, c7) and is about to drop what A no longer has.
+            await nodeB.AddConnectionAsync(fromB);
+            wroteB = true;
+        }), new RedisPresenceOptions { Configuration = redis.Endpoint, KeyPrefix = _prefix });
+
+        await nodeA.RestoreNodeAsync(NodeA, [Connection("a2", "alice")]).WaitAsync(Limit);
+
+        Assert.True(wroteB);
+        Assert.Equal(fromB, await Store.GetConnectionAsync(Nsp, "c7"), ConnectionComparer);
+        Assert.Null(await Store.GetConnectionAsync(Nsp, "a1"));
+        Assert.Equal(["a2", "c7"], (await WalkAsync(p => Store.ListConnectionsAsync(Nsp, p), 10)).Select(m => m.Conn));
+        Assert.Equal([new Member("c7", "bob", NodeB)], (await Store.ListRoomMembersAsync(Nsp, "lobby", new PageRequest())).Items);
+        Assert.Equal(Sorted(["alice", "bob"]), (await Store.ListUsersAsync(Nsp, new PageRequest())).Items);
+        // Each node's leaves stay its own: B's shutdown announces c7, A's does not.
+        Assert.Equal(["c7"], (await nodeB.RemoveNodeAsync(NodeB)).Select(c => c.Conn));
+        Assert.Equal(["a2"], (await Store.RemoveNodeAsync(NodeA)).Select(c => c.Conn));
     }
 }

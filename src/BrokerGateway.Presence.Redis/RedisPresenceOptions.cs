@@ -38,6 +38,15 @@ public sealed record RedisPresenceOptions
     /// </summary>
     public int RestoreBatchSize { get; init; } = 500;
 
+    /// <summary>
+    /// How long Redis keeps a sweep's claim of a dead node for a retry of the same claim (default 5 min).
+    /// A claim whose answer was lost (a timeout, a dropped link) after Redis ran it is asked again with the
+    /// same id, in the same sweep or the next ones, and gets the node's connections back; past this time they
+    /// are gone and their leaves are never announced. Longer covers longer outages, at the cost of holding
+    /// each swept node's reply (its connections, memberships and sessions) in Redis for that long.
+    /// </summary>
+    public TimeSpan ClaimReplyTtl { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Name this client shows in <c>CLIENT LIST</c> (default <c>bgw-presence</c>).</summary>
     public string ClientName { get; init; } = "bgw-presence";
 
@@ -52,6 +61,8 @@ public sealed record RedisPresenceOptions
             throw new ArgumentException($"ConnectTimeout must be between 0 and 10 minutes, not {ConnectTimeout}", nameof(ConnectTimeout));
         if (OperationTimeout <= TimeSpan.Zero || OperationTimeout > TimeSpan.FromMinutes(10))
             throw new ArgumentException($"OperationTimeout must be between 0 and 10 minutes, not {OperationTimeout}", nameof(OperationTimeout));
+        if (ClaimReplyTtl < OperationTimeout || ClaimReplyTtl > TimeSpan.FromDays(1))
+            throw new ArgumentException($"ClaimReplyTtl must be between OperationTimeout ({OperationTimeout}) and 1 day, not {ClaimReplyTtl}: a claim's retry comes after its first try timed out", nameof(ClaimReplyTtl));
         if (RestoreBatchSize is < 1 or > 100_000)
             throw new ArgumentException($"RestoreBatchSize must be between 1 and 100000, not {RestoreBatchSize}", nameof(RestoreBatchSize));
     }

@@ -28,31 +28,6 @@ public sealed partial class RedisPresenceStore
         return nodes;
     }
 
-    public async Task<IReadOnlyList<SweptNode>> SweepDeadNodesAsync(CancellationToken ct = default)
-    {
-        var dead = (RedisValue[])(await RunAsync(PresenceScripts.Nodes, Args().Value("dead"), ct))!;
-        var swept = new List<SweptNode>();
-        foreach (var token in dead)
-        {
-            // Each claim is its own script, so a large dead node never holds Redis up for the others.
-            RedisResult claim;
-            try
-            {
-                claim = await RunAsync(PresenceScripts.Claim, Args().Value(token).Value("sweep"), ct);
-            }
-            catch (Exception) when (swept.Count > 0)
-            {
-                // The nodes claimed so far are gone from Redis: returned, their leaves are still announced.
-                // The others stay unclaimed, for the next sweep.
-                break;
-            }
-            if (claim.IsNull) continue; // another sweeper won it, or the node renewed just in time
-            swept.Add(new SweptNode(KeyToken.Decode((string)token!), RedisReplies.Connections(claim)));
-        }
-        swept.Sort((a, b) => string.CompareOrdinal(a.Node, b.Node));
-        return swept;
-    }
-
     public async Task<IReadOnlyList<ConnectionState>> RemoveNodeAsync(string node, CancellationToken ct = default)
     {
         PresenceIds.Check(node, nameof(node));

@@ -118,7 +118,9 @@ public interface IPresenceStore
     /// <summary>
     /// Finds nodes whose lease lapsed and removes their entries. Each dead node is claimed atomically by
     /// exactly one sweeper across the cluster, so the connections returned (whose close and leave events
-    /// the caller emits) are returned exactly once in the whole cluster.
+    /// the caller emits) are returned exactly once in the whole cluster. A sweep that fails may have
+    /// claimed a node without getting its connections back (a lost answer); a later sweep of the same store
+    /// returns them, and no other sweeper ever does, so the caller keeps sweeping with this store.
     /// </summary>
     Task<IReadOnlyList<SweptNode>> SweepDeadNodesAsync(CancellationToken ct = default);
 

@@ -43,7 +43,8 @@ public sealed partial class MemoryPresenceStore
         List<string> claimed;
         lock (_leaseGate)
         {
-            // Removing the lease under the lock is the claim: only one sweeper can remove it.
+            // Removing the lease under the lock is the claim: only one sweeper can remove it. The answer
+            // cannot be lost in memory, so unlike Redis nothing is kept for a retry of the claim.
             claimed = _leases.Where(l => l.Value.Expires <= now).Select(l => l.Key).Order(StringComparer.Ordinal).ToList();
             foreach (var node in claimed) _leases.Remove(node);
         }

@@ -1,9 +1,16 @@
--- Claims a node and removes all its entries. ARGV: P, node, mode ('sweep' | 'remove').
+-- Claims a node and removes all its entries. ARGV: P, node, mode ('sweep' | 'remove'); in sweep mode also
+-- the claim's id and how long (ms) Redis keeps its reply.
 -- sweep claims only a node whose lease lapsed; removing it from the registry is the claim, and this
 -- script is atomic, so among any number of sweepers exactly one gets the node's connections.
 -- Returns false if not claimed, else { nsp, conn, fields } for each connection removed.
 local d, mode = ARGV[2], ARGV[3]
+local kept
 if mode == 'sweep' then
+  -- The sweeper may have lost the answer (a timeout, a dropped link) after this script ran: the same claim
+  -- id gets the same reply back, and nothing else happens. Another id finds the node gone from the registry.
+  kept = k_node_claim(d, ARGV[4])
+  local reply = redis.call('GET', kept)
+  if reply then return cmsgpack.unpack(reply) end
   local expires = redis.call('ZSCORE', k_nodes(), d)
   if not expires or tonumber(expires) > now_ms() then return false end
 end
@@ -26,4 +33,6 @@ for _, e in ipairs(conns) do
   if h then out[#out + 1] = { e[1], e[2], h } end
 end
 redis.call('DEL', k_node_conns(d))
+-- msgpack keeps the reply's nesting and its bytes as they are (session values are arbitrary strings).
+if kept then redis.call('SET', kept, cmsgpack.pack(out), 'PX', ARGV[5]) end
 return out

@@ -7,6 +7,7 @@ local function k_nsps() return P .. 'nsps' end
 local function k_nodes() return P .. 'nodes' end
 local function k_node(d) return P .. 'node:' .. d end
 local function k_node_conns(d) return P .. 'node:' .. d .. ':conns' end
+local function k_node_claim(d, id) return P .. 'node:' .. d .. ':claim:' .. id end
 local function k_ns(n, what) return P .. 'ns:' .. n .. ':' .. what end
 local function k_conn(n, c) return P .. 'ns:' .. n .. ':conn:' .. c end
 local function k_user(n, u) return P .. 'ns:' .. n .. ':user:' .. u end

@@ -35,6 +35,30 @@ internal static class InterleavedRedis
         }
     }
 
+    /// <summary>
+    /// <paramref name="redis"/>, except that the first <paramref name="count"/> answers of
+    /// <paramref name="script"/> never reach the caller: Redis has run the script, and the caller waits
+    /// until its own timeout gives up, as when the link drops or stalls after the request went out.
+    /// </summary>
+    public static IConnectionMultiplexer LosingAnswers(IConnectionMultiplexer redis, RedisScript script, int count)
+    {
+        var left = count;
+        var db = Forwarding<IDatabase>.Create(redis.GetDatabase(), (method, args, call) =>
+        {
+            if (method.Name != nameof(IDatabaseAsync.ScriptEvaluateAsync) || !Runs(script, args![0])) return call();
+            return LoseAsync((Task<RedisResult>)call()!);
+        });
+        return Forwarding<IConnectionMultiplexer>.Create(redis, (method, _, call) =>
+            method.Name == nameof(IConnectionMultiplexer.GetDatabase) ? db : call());
+
+        async Task<RedisResult> LoseAsync(Task<RedisResult> answer)
+        {
+            var result = await answer; // a NOSCRIPT answer throws here: only answers of a script that ran are lost
+            if (Interlocked.Decrement(ref left) >= 0) await new TaskCompletionSource().Task;
+            return result;
+        }
+    }
+
     /// <summary>True for a call of <paramref name="script"/>, by its hash (EVALSHA) or its text (EVAL).</summary>
     static bool Runs(RedisScript script, object? first) =>
         first is byte[] hash ? hash.AsSpan().SequenceEqual(script.Hash) : first is string text && text == script.Text;

@@ -46,7 +46,7 @@ public sealed partial class RedisPresenceStoreTests(RedisServerFixture redis) : 
     static Regex LayoutOf(string prefix)
     {
         const string T = "(?:[A-Za-z0-9_-]{1,128}|~[A-Za-z0-9_-]+)";
-        return new Regex($"^{Regex.Escape(prefix)}(?:nsps|nodes|node:{T}(?::conns)?|ns:{T}:(?:conns|users|guests|rooms|topics)|ns:{T}:(?:conn|user|room|topic):{T}|ns:{T}:user:{T}:order)$");
+        return new Regex($"^{Regex.Escape(prefix)}(?:nsps|nodes|node:{T}(?::conns|:claim:{T})?|ns:{T}:(?:conns|users|guests|rooms|topics)|ns:{T}:(?:conn|user|room|topic):{T}|ns:{T}:user:{T}:order)$");
     }
 
     async Task<string[]> KeysAsync(string prefix)
@@ -113,6 +113,7 @@ public sealed partial class RedisPresenceStoreTests(RedisServerFixture redis) : 
         Assert.Contains("OperationTimeout", Assert.Throws<ArgumentException>(() => new RedisPresenceOptions { OperationTimeout = TimeSpan.Zero }.Validate()).Message);
         Assert.Contains("Configuration", Assert.Throws<ArgumentException>(() => new RedisPresenceOptions { Configuration = " " }.Validate()).Message);
         Assert.Contains("RestoreBatchSize", Assert.Throws<ArgumentException>(() => new RedisPresenceOptions { RestoreBatchSize = 0 }.Validate()).Message);
+        Assert.Contains("ClaimReplyTtl", Assert.Throws<ArgumentException>(() => new RedisPresenceOptions { ClaimReplyTtl = TimeSpan.FromSeconds(1) }.Validate()).Message);
         Assert.Contains("Configuration", Assert.Throws<ArgumentException>(() => new RedisPresenceOptions { Configuration = "nohost:notaport:9" }.ToConfigurationOptions()).Message);
     }
 }

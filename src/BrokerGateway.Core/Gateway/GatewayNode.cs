@@ -123,11 +123,26 @@ public sealed partial class GatewayNode : IAsyncDisposable
             await ForgetAsync(connection, CloseCodes.ServerError);
             throw;
         }
-        if (request.Uid is { } user && Options.MaxConnectionsPerUser > 0 && await BeyondUserLimitAsync(connection, user, ct) is { } holding)
+        if (request.Uid is { } user && Options.MaxConnectionsPerUser > 0)
         {
-            held.Dispose();
-            await ForgetAsync(connection, CloseCodes.TooManyConnections);
-            throw new GatewayException(ErrorCodes.LimitExceeded, $"user already holds {holding} connections (limit {Options.MaxConnectionsPerUser})");
+            int? holding;
+            try
+            {
+                holding = await BeyondUserLimitAsync(connection, user, ct);
+            }
+            catch
+            {
+                // A stalled store or a cancelled connect: the caller refuses the client, so nothing may stay registered.
+                held.Dispose();
+                await ForgetAsync(connection, CloseCodes.ServerError);
+                throw;
+            }
+            if (holding is not null)
+            {
+                held.Dispose();
+                await ForgetAsync(connection, CloseCodes.TooManyConnections);
+                throw new GatewayException(ErrorCodes.LimitExceeded, $"user already holds {holding} connections (limit {Options.MaxConnectionsPerUser})");
+            }
         }
         try
         {

@@ -73,6 +73,12 @@ public sealed class NatsSubscription : IAsyncDisposable
         set => Volatile.Write(ref _draining, value);
     }
 
+    /// <summary>
+    /// The writer's number of the buffer that holds this subscription's latest SUB (-1 before the first); guarded
+    /// by the writer's lock.
+    /// </summary>
+    internal int SubscribedInBuffer { get; set; } = -1;
+
     /// <summary>0 = no limit.</summary>
     internal long MaxMessages
     {

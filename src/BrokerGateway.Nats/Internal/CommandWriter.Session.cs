@@ -117,6 +117,7 @@ sealed partial class CommandWriter
                 _pongsOwed = 0;
                 batch = _pending;
                 _pending = _spare ?? new CommandBuffer(64 * 1024);
+                _bufferNumber++;
                 _spare = null;
                 _pingOffsets.Clear();
                 _signaled = false;

@@ -38,6 +38,11 @@ sealed partial class CommandWriter(NatsOptions options, ConcurrentDictionary<lon
     Exception? _closeReason;
     /// <summary>Copy of the pending length the writer loop may read without the lock (a hint for coalescing).</summary>
     int _pendingLength;
+    /// <summary>
+    /// Counts the buffers the writer loop has taken: a subscription whose SUB was written in the current one
+    /// (<see cref="NatsSubscription.SubscribedInBuffer"/>) may not have reached the server yet.
+    /// </summary>
+    int _bufferNumber;
 
     public bool IsAttached { get { lock (_lock) return _mode == Mode.Attached; } }
 
@@ -119,9 +124,10 @@ sealed partial class CommandWriter(NatsOptions options, ConcurrentDictionary<lon
             else
             {
                 subscriptions.TryRemove(subscription.Sid, out _);
-                // Also while disconnected: the buffer may still hold this SUB from before the drop, and an UNSUB
-                // of an unknown sid is a no-op for the server (digest §7).
-                if (_mode is Mode.Attached or Mode.Buffering)
+                // While disconnected only when the buffer kept from before the drop holds this SUB: the server forgot
+                // every other subscription with the connection, and an UNSUB each would fill the reconnect buffer
+                // with the churn of a whole outage (an UNSUB of an unknown sid is a no-op for the server, digest §7).
+                if (_mode == Mode.Attached || (_mode == Mode.Buffering && subscription.SubscribedInBuffer == _bufferNumber))
                 {
                     ProtocolWriter.WriteUnsub(_pending, subscription.Sid, null);
                     signal = MarkSignaled();
@@ -233,6 +239,7 @@ sealed partial class CommandWriter(NatsOptions options, ConcurrentDictionary<lon
         var remaining = max - subscription.Received;
         if (subscription.Draining || (max > 0 && remaining <= 0)) return;
         ProtocolWriter.WriteSub(buffer, subscription.Subject, subscription.QueueGroup, subscription.Sid);
+        subscription.SubscribedInBuffer = _bufferNumber;
         // The server's count starts again on a new connection, so only what is left is asked for (digest §11).
         if (max > 0) ProtocolWriter.WriteUnsub(buffer, subscription.Sid, remaining);
     }

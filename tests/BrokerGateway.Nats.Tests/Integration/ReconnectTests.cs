@@ -71,6 +71,29 @@ public class ReconnectTests
     }
 
     [NatsFact]
+    public async Task WhileDisconnected_SubscriptionsThatEnd_TakeNoRoomInTheReconnectBuffer()
+    {
+        await using var server = await ServerProcess.StartNatsAsync();
+        await using var nats = await TestNats.ConnectAsync(server.NatsUrl, o => o with { ReconnectBufferBytes = 100 });
+        var before = await nats.SubscribeAsync("churn.before", _ => ValueTask.CompletedTask);
+        await nats.FlushAsync().WaitAsync(T);
+        await server.KillAsync();
+        await Eventually.TrueAsync(() => nats.State == NatsConnectionState.Reconnecting, T);
+
+        // Clients come and go during an outage: the server forgot every subscription with the connection, so
+        // ending one owes it nothing, however many there are.
+        await before.DisposeAsync();
+        for (var i = 0; i < 1000; i++)
+        {
+            var subscription = await nats.SubscribeAsync($"churn.{i}", _ => ValueTask.CompletedTask);
+            await subscription.DisposeAsync();
+        }
+
+        // The buffer is still free for what it is for: a publish of 76 bytes fits in its 100.
+        await nats.PublishAsync("buf.x", new byte[60]).AsTask().WaitAsync(T);
+    }
+
+    [NatsFact]
     public async Task AnUnsubscribeLimit_SurvivesAReconnect_AsTheRemainingCount()
     {
         await using var server = await ServerProcess.StartNatsAsync();

@@ -65,6 +65,20 @@ public sealed record RedisPresenceOptions
             throw new ArgumentException($"ClaimReplyTtl must be between OperationTimeout ({OperationTimeout}) and 1 day, not {ClaimReplyTtl}: a claim's retry comes after its first try timed out", nameof(ClaimReplyTtl));
         if (RestoreBatchSize is < 1 or > 100_000)
             throw new ArgumentException($"RestoreBatchSize must be between 1 and 100000, not {RestoreBatchSize}", nameof(RestoreBatchSize));
+        _ = ToConfigurationOptions();
+    }
+
+    /// <summary>
+    /// The endpoints of <see cref="Configuration"/>, for messages and logs: the configuration string itself
+    /// may hold a password.
+    /// </summary>
+    public string Endpoints
+    {
+        get
+        {
+            try { return string.Join(",", ConfigurationOptions.Parse(Configuration).EndPoints.Select(e => e is System.Net.DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : e.ToString())); }
+            catch (Exception e) when (e is ArgumentException or FormatException) { return "an unreadable configuration"; }
+        }
     }
 
     /// <summary>The client settings: the configuration string with this store's resilience choices on top.</summary>
@@ -77,10 +91,11 @@ public sealed record RedisPresenceOptions
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
-            throw new ArgumentException($"Configuration '{Configuration}' is not a Redis configuration string: {e.Message}", nameof(Configuration), e);
+            // Not the string itself: it may hold a password.
+            throw new ArgumentException($"Configuration is not a Redis configuration string (host:port[,host:port][,option=value…]): {e.Message}", nameof(Configuration), e);
         }
         if (config.EndPoints.Count == 0)
-            throw new ArgumentException($"Configuration '{Configuration}' names no endpoint", nameof(Configuration));
+            throw new ArgumentException("Configuration names no endpoint (host:port)", nameof(Configuration));
 
         // Start while Redis is down and keep reconnecting, so a Redis restart is an outage, not a crash.
         config.AbortOnConnectFail = false;

@@ -65,7 +65,7 @@ public sealed partial class RedisPresenceStore : IPresenceStore, IAsyncDisposabl
                 TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             Observe(connect);
             if (e is TimeoutException)
-                throw new PresenceStoreUnavailableException($"Redis ({options.Configuration}) did not accept a connection within {options.ConnectTimeout * 3}", e);
+                throw new PresenceStoreUnavailableException($"Redis ({options.Endpoints}) did not accept a connection within {options.ConnectTimeout * 3}", e);
             throw;
         }
     }
@@ -108,7 +108,7 @@ public sealed partial class RedisPresenceStore : IPresenceStore, IAsyncDisposabl
         {
             Observe(call);
             throw new PresenceStoreUnavailableException(
-                $"Redis ({_options.Configuration}) did not answer the presence call '{script.Name}' within {_options.OperationTimeout.TotalMilliseconds:0} ms", e);
+                $"Redis ({_options.Endpoints}) did not answer the presence call '{script.Name}' within {_options.OperationTimeout.TotalMilliseconds:0} ms", e);
         }
         catch (OperationCanceledException)
         {
@@ -118,12 +118,12 @@ public sealed partial class RedisPresenceStore : IPresenceStore, IAsyncDisposabl
         catch (RedisConnectionException e)
         {
             throw new PresenceStoreUnavailableException(
-                $"Redis ({_options.Configuration}) is unreachable for the presence call '{script.Name}': {e.Message}", e);
+                $"Redis ({_options.Endpoints}) is unreachable for the presence call '{script.Name}': {e.Message}", e);
         }
         catch (RedisServerException e) when (IsTransient(e.Message))
         {
             throw new PresenceStoreUnavailableException(
-                $"Redis ({_options.Configuration}) cannot serve the presence call '{script.Name}' now: {e.Message}", e);
+                $"Redis ({_options.Endpoints}) cannot serve the presence call '{script.Name}' now: {e.Message}", e);
         }
     }
 

@@ -18,13 +18,21 @@ public static class ServerRole
 
     static void Reply(string text) => Console.WriteLine(Marker + text);
 
+    static int UnusedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public static async Task RunAsync(WebSocketStack stack, int port, int pingMs)
     {
         var settings = new ServerSettings
         {
             PublicPort = port,
-            GrpcPort = 0,
-            InternalPort = 0,
+            // Unused here, but a replica routes requests by port, so each needs a real one of its own.
+            GrpcPort = UnusedPort(),
+            InternalPort = UnusedPort(),
             BindAddress = "127.0.0.1",
             WebSocketStack = stack,
             Auth = new() { Secret = "bench-secret-bench-secret-bench-secret-0" },

@@ -25,11 +25,21 @@ public sealed class Backends : IAsyncDisposable
     public string BrokerName { get; }
     public string PresenceName { get; }
 
+    /// <exception cref="StartupException">No NATS server answered.</exception>
     public static async Task<Backends> ConnectAsync(ServerSettings settings, CancellationToken ct = default)
     {
-        IBroker broker = settings.NatsUrl is { } nats
-            ? await BrokerGateway.Broker.Nats.NatsBroker.ConnectAsync(nats.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), $"bgw-{settings.Gateway.NodeId}", ct)
-            : new MemoryBroker();
+        IBroker broker;
+        try
+        {
+            broker = settings.NatsUrl is { } nats
+                ? await BrokerGateway.Broker.Nats.NatsBroker.ConnectAsync(nats.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), $"bgw-{settings.Gateway.NodeId}", ct)
+                : new MemoryBroker();
+        }
+        catch (BrokerGateway.Nats.NatsConnectionException e)
+        {
+            // Unlike Redis, NATS must answer at start: the replica has no broker to report not ready with.
+            throw new StartupException($"{ServerSettings.Describe("NatsUrl")}: {e.Message}", e);
+        }
         try
         {
             if (settings.Redis is { } redis)

@@ -20,9 +20,12 @@ namespace BrokerGateway.Server.Hosting;
 public static class GatewayHost
 {
     /// <summary>Connects the backends and builds the app; the caller runs or starts it.</summary>
+    /// <exception cref="InvalidSettingsException">A setting is out of range, or settings contradict each other.</exception>
+    /// <exception cref="StartupException">NATS did not answer.</exception>
     public static async Task<WebApplication> CreateAsync(ServerSettings settings, string[]? args = null,
         Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
     {
+        settings.Validate();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = args,

@@ -10,9 +10,9 @@ namespace BrokerGateway.Server.Hosting;
 /// Everything one replica is configured with. Read from the <c>Gateway</c> section of appsettings.json,
 /// then from <c>BGW_*</c> environment variables (<see cref="EnvironmentVariables"/>, listed in the README).
 /// </summary>
-public sealed record ServerSettings
+public sealed partial record ServerSettings
 {
-    /// <summary>Public HTTP/1.1 port: client WebSockets, health, demo page. 0 picks a free port.</summary>
+    /// <summary>Public HTTP/1.1 port: client WebSockets, health, demo page.</summary>
     public int PublicPort { get; init; } = 8080;
 
     /// <summary>Internal HTTP/2 cleartext port: gRPC.</summary>
@@ -90,56 +90,79 @@ public sealed record ServerSettings
         ["BGW_JWT_AUDIENCE"] = "Gateway:Jwt:Audience",
     };
 
+    /// <summary>
+    /// Reads the <c>Gateway</c> section. Throws <see cref="InvalidSettingsException"/> listing every value
+    /// that cannot be read (a word where a number goes, an unknown name, a key file that is not there, a key no
+    /// setting reads); <see cref="Validate"/> then checks that the values can work together.
+    /// </summary>
     public static ServerSettings Load(IConfiguration configuration)
     {
-        var c = configuration.GetSection("Gateway");
+        var problems = new List<string>();
+        var c = new SettingsReader(configuration.GetSection("Gateway"), problems);
+        c.RejectUnknownKeys(KnownKeys);
         var d = new ServerSettings();
         var gateway = new GatewayOptions();
         var limits = new ClientLimits();
         var policy = new NamespacePolicy
         {
-            AllowGuests = c.GetValue("AllowGuests", gateway.DefaultPolicy.AllowGuests),
-            ClientPublish = c.GetValue("ClientPublish", gateway.DefaultPolicy.ClientPublish),
+            AllowGuests = c.Bool("AllowGuests", gateway.DefaultPolicy.AllowGuests),
+            ClientPublish = c.Bool("ClientPublish", gateway.DefaultPolicy.ClientPublish),
         };
-        var keyFile = c["Jwt:PublicKeyFile"];
-        return new ServerSettings
+        var settings = new ServerSettings
         {
-            PublicPort = c.GetValue("PublicPort", d.PublicPort),
-            GrpcPort = c.GetValue("GrpcPort", d.GrpcPort),
-            InternalPort = c.GetValue("InternalPort", d.InternalPort),
-            BindAddress = c["BindAddress"] ?? d.BindAddress,
-            NatsUrl = NullIfEmpty(c["NatsUrl"]),
-            Redis = NullIfEmpty(c["Redis"]),
-            ApiToken = NullIfEmpty(c["ApiToken"]),
-            EventFormat = c.GetValue("EventFormat", d.EventFormat),
-            WebSocketStack = c.GetValue("WebSocket", d.WebSocketStack),
-            DrainSpread = TimeSpan.FromMilliseconds(c.GetValue("DrainSpreadMs", d.DrainSpread.TotalMilliseconds)),
-            DrainNotice = TimeSpan.FromMilliseconds(c.GetValue("DrainNoticeMs", d.DrainNotice.TotalMilliseconds)),
+            PublicPort = c.Int("PublicPort", d.PublicPort),
+            GrpcPort = c.Int("GrpcPort", d.GrpcPort),
+            InternalPort = c.Int("InternalPort", d.InternalPort),
+            BindAddress = c.Text("BindAddress") ?? d.BindAddress,
+            NatsUrl = c.Text("NatsUrl"),
+            Redis = c.Text("Redis"),
+            ApiToken = c.Text("ApiToken"),
+            EventFormat = c.Enum("EventFormat", d.EventFormat),
+            WebSocketStack = c.Enum("WebSocket", d.WebSocketStack),
+            DrainSpread = c.Milliseconds("DrainSpreadMs", d.DrainSpread),
+            DrainNotice = c.Milliseconds("DrainNoticeMs", d.DrainNotice),
             Auth = new AuthOptions
             {
-                Algorithm = c["Jwt:Algorithm"] ?? d.Auth.Algorithm,
-                Secret = NullIfEmpty(c["Jwt:Secret"]),
-                PublicKeyPem = keyFile is { Length: > 0 } ? File.ReadAllText(keyFile) : NullIfEmpty(c["Jwt:PublicKeyPem"]),
-                Issuer = NullIfEmpty(c["Jwt:Issuer"]),
-                Audience = NullIfEmpty(c["Jwt:Audience"]),
+                Algorithm = c.Text("Jwt:Algorithm") ?? d.Auth.Algorithm,
+                Secret = c.Text("Jwt:Secret"),
+                PublicKeyPem = ReadKeyFile(c.Text("Jwt:PublicKeyFile"), problems) ?? c.Text("Jwt:PublicKeyPem"),
+                Issuer = c.Text("Jwt:Issuer"),
+                Audience = c.Text("Jwt:Audience"),
             },
             Limits = limits with
             {
-                MaxMessageBytes = c.GetValue("MaxMessageBytes", limits.MaxMessageBytes),
-                MessagesPerSecond = c.GetValue("MessagesPerSecond", limits.MessagesPerSecond),
+                MaxMessageBytes = c.Int("MaxMessageBytes", limits.MaxMessageBytes),
+                MessagesPerSecond = c.Double("MessagesPerSecond", limits.MessagesPerSecond),
             },
             Gateway = gateway with
             {
-                NodeId = NullIfEmpty(c["NodeId"]) ?? gateway.NodeId,
-                SubjectPrefix = c["SubjectPrefix"] ?? gateway.SubjectPrefix,
-                DefaultNamespace = c["DefaultNamespace"] ?? gateway.DefaultNamespace,
-                LeaseTtl = TimeSpan.FromMilliseconds(c.GetValue("LeaseTtlMs", gateway.LeaseTtl.TotalMilliseconds)),
-                SendQueueLimit = c.GetValue("SendQueueLimit", gateway.SendQueueLimit),
-                MaxConnectionsPerUser = c.GetValue("MaxConnectionsPerUser", gateway.MaxConnectionsPerUser),
-                MaxRoomsPerConnection = c.GetValue("MaxRoomsPerConnection", gateway.MaxRoomsPerConnection),
+                NodeId = c.Text("NodeId") ?? gateway.NodeId,
+                // Set but empty is a mistake to report, not the default: Validate says so.
+                SubjectPrefix = c.Raw("SubjectPrefix") ?? gateway.SubjectPrefix,
+                DefaultNamespace = c.Raw("DefaultNamespace") ?? gateway.DefaultNamespace,
+                LeaseTtl = c.Milliseconds("LeaseTtlMs", gateway.LeaseTtl),
+                SendQueueLimit = c.Int("SendQueueLimit", gateway.SendQueueLimit),
+                MaxConnectionsPerUser = c.Int("MaxConnectionsPerUser", gateway.MaxConnectionsPerUser),
+                MaxRoomsPerConnection = c.Int("MaxRoomsPerConnection", gateway.MaxRoomsPerConnection),
                 DefaultPolicy = policy,
             },
         };
+        if (problems.Count > 0) throw new InvalidSettingsException(problems);
+        return settings;
+    }
+
+    static string? ReadKeyFile(string? path, List<string> problems)
+    {
+        if (path is null) return null;
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            problems.Add($"{Describe("Jwt:PublicKeyFile")}: cannot read '{path}': {e.Message}");
+            return null;
+        }
     }
 
     /// <summary>Adds the <c>BGW_*</c> variables on top of the other configuration sources.</summary>
@@ -150,6 +173,4 @@ public sealed record ServerSettings
             if (Environment.GetEnvironmentVariable(variable) is { } value) values[key] = value;
         builder.AddInMemoryCollection(values);
     }
-
-    static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }

@@ -74,6 +74,8 @@ public static class GatewayHost
         node.CommandRejected += (target, op, why) => GatewayLog.CommandRejected(app.Logger, op, target.ToString(), why);
         backends.Broker.StateChanged += state => GatewayLog.BrokerState(app.Logger, state.ToString().ToLowerInvariant());
         GatewayLog.NodeStarted(app.Logger, node.NodeId, settings.PublicPort, settings.GrpcPort, settings.InternalPort, backends.BrokerName, backends.PresenceName);
+        GatewayLog.Settings(app.Logger, SettingsSummary.Describe(settings));
+        foreach (var risk in SettingsSummary.Risks(settings)) GatewayLog.RiskySetting(app.Logger, risk);
         return app;
     }
 

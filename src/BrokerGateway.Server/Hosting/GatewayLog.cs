@@ -9,7 +9,7 @@ public static partial class GatewayLog
     [LoggerMessage(2, LogLevel.Warning, "Session of {Conn} failed", EventName = "SessionFailed")]
     public static partial void SessionFailed(ILogger log, string conn, Exception e);
 
-    [LoggerMessage(3, LogLevel.Warning, "Presence upkeep failed; retrying", EventName = "PresenceUpkeepFailed")]
+    [LoggerMessage(3, LogLevel.Warning, "Presence upkeep failed on an unexpected error; retrying", EventName = "PresenceUpkeepFailed")]
     public static partial void PresenceUpkeepFailed(ILogger log, Exception e);
 
     [LoggerMessage(4, LogLevel.Information, "Swept {Count} connections of dead nodes", EventName = "DeadNodesSwept")]
@@ -32,4 +32,16 @@ public static partial class GatewayLog
 
     [LoggerMessage(10, LogLevel.Warning, "A {Type} frame from {Conn} failed; answered internal, the connection stays", EventName = "FrameFailed")]
     public static partial void FrameFailed(ILogger log, string type, string conn, Exception e);
+
+    [LoggerMessage(11, LogLevel.Warning, "Presence store unreachable ({Reason}); not ready, retrying every upkeep round", EventName = "PresenceUnreachable")]
+    public static partial void PresenceUnreachable(ILogger log, string reason);
+
+    [LoggerMessage(12, LogLevel.Information, "Presence store reachable again", EventName = "PresenceReachable")]
+    public static partial void PresenceReachable(ILogger log);
+
+    [LoggerMessage(13, LogLevel.Information, "Settings: {Summary}", EventName = "Settings")]
+    public static partial void Settings(ILogger log, string summary);
+
+    [LoggerMessage(14, LogLevel.Warning, "Risky setting: {Risk}", EventName = "RiskySetting")]
+    public static partial void RiskySetting(ILogger log, string risk);
 }

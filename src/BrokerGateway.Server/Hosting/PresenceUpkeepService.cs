@@ -8,6 +8,7 @@ public sealed class PresenceUpkeepService(GatewayNode node, ILogger<PresenceUpke
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var period = node.Options.LeaseTtl / 3;
+        var outage = new PresenceOutageLog(log);
         using var timer = new PeriodicTimer(period, node.Time);
         do
         {
@@ -15,11 +16,12 @@ public sealed class PresenceUpkeepService(GatewayNode node, ILogger<PresenceUpke
             try
             {
                 var swept = await node.MaintainPresenceAsync(stoppingToken);
+                outage.Succeeded();
                 if (swept > 0) GatewayLog.DeadNodesSwept(log, swept);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                GatewayLog.PresenceUpkeepFailed(log, e);
+                outage.Failed(e);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Net;
+using BrokerGateway.Presence.Redis;
+
+namespace BrokerGateway.Server.Hosting;
+
+/// <summary>
+/// What a replica logs about its settings at start: enough to tell two replicas' configurations apart, and
+/// never a secret (the JWT secret, the API token, a NATS or Redis password are shown as set or not).
+/// </summary>
+static class SettingsSummary
+{
+    /// <summary>The value appsettings.json ships with, for local use; a replica that serves others must not keep it.</summary>
+    public const string DevelopmentSecret = "dev-secret-change-me-dev-secret-change-me";
+
+    public static string Describe(ServerSettings s)
+    {
+        var nats = s.NatsUrl is null ? "memory"
+            : string.Join(",", s.NatsUrl.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ServerSettings.WithoutCredentials));
+        var redis = s.Redis is null ? "memory" : new RedisPresenceOptions { Configuration = s.Redis }.Endpoints;
+        var auth = s.Auth.Algorithm + (s.Auth.Issuer is null ? "" : ", issuer set") + (s.Auth.Audience is null ? "" : ", audience set");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"bind {s.BindAddress}; NATS {nats}; Redis {redis}; prefix {s.Gateway.SubjectPrefix}; default namespace {s.Gateway.DefaultNamespace}; " +
+            $"JWT {auth}; guests {s.Gateway.DefaultPolicy.AllowGuests}; client publish {s.Gateway.DefaultPolicy.ClientPublish}; " +
+            $"API token {(s.ApiToken is null ? "none (API open)" : "set")}; events {s.EventFormat}; WebSocket {s.WebSocketStack}; " +
+            $"max message {s.Limits.MaxMessageBytes} B; {s.Limits.MessagesPerSecond} msg/s; send queue {s.Gateway.SendQueueLimit}; " +
+            $"per user {s.Gateway.MaxConnectionsPerUser}; rooms per connection {s.Gateway.MaxRoomsPerConnection}; " +
+            $"lease {s.Gateway.LeaseTtl.TotalMilliseconds} ms; drain notice {s.DrainNotice.TotalMilliseconds} ms, spread {s.DrainSpread.TotalMilliseconds} ms");
+    }
+
+    /// <summary>Settings that work but leave the replica open to anyone who can reach it.</summary>
+    public static IEnumerable<string> Risks(ServerSettings s)
+    {
+        if (s.Auth.Algorithm == "HS256" && s.Auth.Secret == DevelopmentSecret)
+            yield return "BGW_JWT_SECRET is the development value shipped in appsettings.json: anyone can sign tokens for any user";
+        if (s.ApiToken is null && !IPAddress.IsLoopback(IPAddress.Parse(s.BindAddress)))
+            yield return $"BGW_API_TOKEN is not set and the replica listens on {s.BindAddress}: the gRPC API, /metrics and the engine API are open to anyone who can reach them";
+    }
+}

@@ -1,0 +1,32 @@
+using BrokerGateway.Server.Hosting;
+
+namespace BrokerGateway.Server.Tests.Operations;
+
+/// <summary>The settings line a replica logs at start shows what it runs with, and no secret.</summary>
+public sealed class SettingsSummaryTests
+{
+    [Fact]
+    public void TheSummary_ShowsTheSettings_ButNoSecret()
+    {
+        var settings = TestGateway.DefaultSettings("nats://gw:nats-pass@127.0.0.1:4222", "127.0.0.1:6379,password=redis-pass") with { ApiToken = "api-token-value" };
+        var summary = SettingsSummary.Describe(settings);
+        Assert.Contains("NATS nats://***@127.0.0.1:4222", summary, StringComparison.Ordinal);
+        Assert.Contains("Redis 127.0.0.1:6379", summary, StringComparison.Ordinal);
+        Assert.Contains("API token set", summary, StringComparison.Ordinal);
+        Assert.Contains("send queue 1024", summary, StringComparison.Ordinal);
+        foreach (var secret in new[] { "nats-pass", "redis-pass", "api-token-value", Tokens.Secret })
+            Assert.DoesNotContain(secret, summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheDevelopmentSecret_AndAnOpenApiOnAllInterfaces_AreRisks()
+    {
+        Assert.Empty(SettingsSummary.Risks(TestGateway.DefaultSettings()));
+        var risky = TestGateway.DefaultSettings() with
+        {
+            BindAddress = "0.0.0.0",
+            Auth = new() { Secret = SettingsSummary.DevelopmentSecret },
+        };
+        Assert.Equal(2, SettingsSummary.Risks(risky).Count());
+    }
+}

@@ -8,7 +8,7 @@ namespace BrokerGateway.Core.Gateway;
 
 public sealed partial class GatewayNode
 {
-    /// <summary>Pushes delivered to local sockets, and those refused by full send queues.</summary>
+    /// <summary>Pushes queued to local sockets, and those refused by a full send queue (each closes its socket as a slow consumer).</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
     public long Refused => Interlocked.Read(ref _refused);
     long _delivered;
@@ -48,7 +48,9 @@ public sealed partial class GatewayNode
         long delivered = 0, refused = 0;
         foreach (var connection in Groups.Members(target))
         {
-            if (push.ExcludeConn == connection.Id) continue;
+            // A closing socket (kicked, draining, already dropped as a slow consumer) is not refused a push:
+            // it is leaving, and counting it would read as slow consumers that are not there.
+            if (push.ExcludeConn == connection.Id || connection.IsClosing) continue;
             if (connection.TrySend(push.FrameFor(connection.Dialect))) delivered++;
             else refused++;
         }

@@ -194,6 +194,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
     {
         if (!_connections.TryRemove(connection.Id, out _)) return null;
         connection.Close(code);
+        CountClose(connection.CloseRequested.Result.Code);
         // After a change in progress (its groups and presence are then this connection's to clear), before any other.
         using var held = await connection.HoldChangesAsync();
         connection.Forgotten = true;

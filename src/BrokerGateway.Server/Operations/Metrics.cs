@@ -15,16 +15,26 @@ public static class Metrics
         var node = http.RequestServices.GetRequiredService<GatewayNode>();
         var process = Process.GetCurrentProcess();
         var text = new StringBuilder();
+        var nodeLabel = LabelValue(node.NodeId);
         void Metric(string name, string type, string help, double value)
         {
             text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
             text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-            text.Append(name).Append("{node=\"").Append(node.NodeId).Append("\"} ").Append(value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+            text.Append(name).Append("{node=\"").Append(nodeLabel).Append("\"} ").Append(value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
         }
         Metric("bgw_connections", "gauge", "Client sockets held by this replica.", node.ConnectionCount);
         Metric("bgw_broker_subscriptions", "gauge", "Broker subjects this replica listens on.", node.Groups.SubscriptionCount);
         Metric("bgw_deliveries_total", "counter", "Pushes queued to local sockets.", node.Delivered);
-        Metric("bgw_deliveries_refused_total", "counter", "Pushes refused by full send queues (slow consumers).", node.Refused);
+        Metric("bgw_deliveries_refused_total", "counter", "Pushes refused by a full send queue; each closes its socket as a slow consumer (4002).", node.Refused);
+        // One series per close code the gateway knows, "other" for the rest: bounded, whatever clients send.
+        text.Append("# HELP bgw_connections_closed_total Client sockets closed, by close code (4002: slow consumer, 4003: rate limited, 4058: message too big, 1000: closed by the client, 1006: lost...).\n");
+        text.Append("# TYPE bgw_connections_closed_total counter\n");
+        foreach (var (code, count) in node.ClosesByCode)
+        {
+            text.Append("bgw_connections_closed_total{node=\"").Append(nodeLabel).Append("\",code=\"")
+                .Append(code == GatewayNode.OtherCloseCode ? "other" : code.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Append("\"} ").Append(count.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        }
         Metric("bgw_commands_rejected_total", "counter", "Bgw-Op commands not applied: unknown operation or unreadable arguments.", node.CommandsRejected);
         Metric("bgw_client_events_failed_total", "counter", "Client events (open, close, message, joins…) not handed to the broker.",
             http.RequestServices.GetRequiredService<UplinkPublisher>().Failed);
@@ -38,4 +48,7 @@ public static class Metrics
         http.Response.ContentType = "text/plain; version=0.0.4";
         return http.Response.WriteAsync(text.ToString());
     }
+
+    /// <summary>A label value in the text format: BGW_NODE_ID is free text, and a quote in it would end the label.</summary>
+    static string LabelValue(string value) => value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
 }

@@ -72,7 +72,8 @@ public static class GatewayHost
         app.MapWhen(http => http.Connection.LocalPort == settings.InternalPort, InternalPort.Configure);
         app.MapWhen(http => http.Connection.LocalPort == settings.GrpcPort, GrpcPort.Configure);
         node.CommandRejected += (target, op, why) => GatewayLog.CommandRejected(app.Logger, op, target.ToString(), why);
-        backends.Broker.StateChanged += state => GatewayLog.BrokerState(app.Logger, state.ToString().ToLowerInvariant());
+        backends.Broker.StateChanged += state => GatewayLog.BrokerState(app.Logger,
+            GatewayLog.BrokerStateLevel(state, app.Lifetime.ApplicationStopping.IsCancellationRequested), state.ToString().ToLowerInvariant());
         GatewayLog.NodeStarted(app.Logger, node.NodeId, settings.PublicPort, settings.GrpcPort, settings.InternalPort, backends.BrokerName, backends.PresenceName);
         GatewayLog.Settings(app.Logger, SettingsSummary.Describe(settings));
         foreach (var risk in SettingsSummary.Risks(settings)) GatewayLog.RiskySetting(app.Logger, risk);

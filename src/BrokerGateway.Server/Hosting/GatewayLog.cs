@@ -18,8 +18,19 @@ public static partial class GatewayLog
     [LoggerMessage(5, LogLevel.Information, "Draining {Count} connections", EventName = "Draining")]
     public static partial void Draining(ILogger log, int count);
 
-    [LoggerMessage(6, LogLevel.Warning, "Broker link {State}", EventName = "BrokerState")]
-    public static partial void BrokerState(ILogger log, string state);
+    [LoggerMessage(EventId = 6, Message = "Broker link {State}", EventName = "BrokerState")]
+    public static partial void BrokerState(ILogger log, LogLevel level, string state);
+
+    /// <summary>
+    /// A lost link, or one closed while the replica runs, is a warning; its return, and its close as the replica
+    /// stops, are news an operator needs no alert for.
+    /// </summary>
+    public static LogLevel BrokerStateLevel(Core.Broker.BrokerState state, bool stopping) => state switch
+    {
+        Core.Broker.BrokerState.Disconnected => LogLevel.Warning,
+        Core.Broker.BrokerState.Closed when !stopping => LogLevel.Warning,
+        _ => LogLevel.Information,
+    };
 
     [LoggerMessage(7, LogLevel.Warning, "Command {Op} on {Target} not applied: {Why}", EventName = "CommandRejected")]
     public static partial void CommandRejected(ILogger log, string op, string target, string why);

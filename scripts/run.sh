@@ -14,31 +14,48 @@ secret="${BGW_JWT_SECRET:-dev-secret-change-me-dev-secret-change-me}"
 api_token="${BGW_API_TOKEN:-dev-api-token}"
 dll=src/BrokerGateway.Server/bin/Release/net10.0/BrokerGateway.Server.dll
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# The wanted port if free, else a free one near 20000.
-pick_port() {
-  local p=$1
-  if port_free "$p"; then echo "$p"; return; fi
-  p=20000
-  while ! port_free "$p"; do p=$((p + 1)); done
-  echo "$p"
-}
-wait_port() { for _ in $(seq 1 150); do port_free "$1" || return 0; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
-
-stop_cluster() {
-  [ -d "$state" ] || { echo "no local cluster running"; return 0; }
-  for pidfile in "$state"/*.pid; do
-    [ -f "$pidfile" ] || continue
-    kill "$(cat "$pidfile")" 2>/dev/null || true
+source scripts/lib/ports.sh
+# wait_port PORT PID NAME: until PORT takes connections; fails at once, showing the log, if PID exits first.
+wait_port() {
+  for _ in $(seq 1 300); do
+    port_free "$1" || return 0
+    if ! kill -0 "$2" 2>/dev/null; then
+      echo "$3 exited before listening on port $1; the end of $state/$3.log:" >&2
+      tail -n 20 "$state/$3.log" >&2
+      return 1
+    fi
+    sleep 0.1
   done
-  # Replicas drain (reconnect frames, close 4001) before they exit.
-  for pidfile in "$state"/*.pid; do
-    [ -f "$pidfile" ] || continue
-    pid=$(cat "$pidfile")
+  echo "$3 did not listen on port $1 within 30 s; see $state/$3.log" >&2
+  return 1
+}
+
+# The pid of a pid file if that process is still the one this script started from this checkout: after a
+# crash or a reboot the number may belong to someone else's process, which must not be signalled.
+our_pid() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$(pwd -P)" ] && echo "$pid"
+}
+
+# stop_processes NAME...: SIGTERM to each, then up to 10 s for all to exit, then SIGKILL.
+stop_processes() {
+  local pids=() pid name
+  for name in "$@"; do
+    pid=$(our_pid "$state/$name.pid") && { kill "$pid" 2>/dev/null || true; pids+=("$pid"); }
+    rm -f "$state/$name.pid"
+  done
+  for pid in "${pids[@]}"; do
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
-    rm -f "$pidfile"
   done
+}
+
+stop_cluster() {
+  ls "$state"/*.pid >/dev/null 2>&1 || { echo "no local cluster running"; return 0; }
+  # Replicas first: their drain tells clients to reconnect and clears presence, which needs NATS and Redis.
+  stop_processes replica1 replica2 replica3
+  stop_processes haproxy nats redis
   echo "local cluster stopped (logs kept in $state/)"
 }
 
@@ -48,9 +65,11 @@ case "${1:-}" in
   stop) stop_cluster; exit 0 ;;
   --embedded)
     build
-    export BGW_PUBLIC_PORT="${BGW_PUBLIC_PORT:-8080}" BGW_GRPC_PORT="${BGW_GRPC_PORT:-8081}" BGW_INTERNAL_PORT="${BGW_INTERNAL_PORT:-8082}"
+    pick_port public_port 8080; pick_port grpc_port 8081; pick_port internal_port 8082
+    export BGW_PUBLIC_PORT="${BGW_PUBLIC_PORT:-$public_port}" BGW_GRPC_PORT="${BGW_GRPC_PORT:-$grpc_port}" BGW_INTERNAL_PORT="${BGW_INTERNAL_PORT:-$internal_port}"
     export BGW_BIND="${BGW_BIND:-127.0.0.1}" BGW_JWT_SECRET="$secret" BGW_ALLOW_GUESTS="${BGW_ALLOW_GUESTS:-true}"
     echo "embedded replica (no NATS, no Redis): http://127.0.0.1:$BGW_PUBLIC_PORT/   ws://127.0.0.1:$BGW_PUBLIC_PORT/v1/ws"
+    echo "gRPC (h2c) 127.0.0.1:$BGW_GRPC_PORT   metrics http://127.0.0.1:$BGW_INTERNAL_PORT/metrics"
     echo "JWT secret (HS256): $secret"
     echo "a token for user alice: $(dotnet "$dll" token alice)"
     exec dotnet "$dll"
@@ -63,22 +82,23 @@ ensure_debian_packages nats-server redis-server haproxy
 [ -d "$state" ] && ls "$state"/*.pid >/dev/null 2>&1 && stop_cluster >/dev/null
 mkdir -p "$state"
 build
-# A cluster that fails to start half-way is stopped whole.
-trap 'echo "start failed; logs in $state/" >&2; stop_cluster >/dev/null' ERR
+# A cluster that fails to start half-way is stopped whole, however the script ends.
+started=0
+trap '[ "$started" = 1 ] || { echo "start failed; logs in $state/" >&2; stop_cluster >/dev/null; }' EXIT
 
-nats_port=$(pick_port 4222)
-redis_port=$(pick_port 6379)
-public_port=$(pick_port 8080)
-grpc_port=$(pick_port 8081)
-internal_port=$(pick_port 8082)
+pick_port nats_port 4222
+pick_port redis_port 6379
+pick_port public_port 8080
+pick_port grpc_port 8081
+pick_port internal_port 8082
 
 nats-server -a 127.0.0.1 -p "$nats_port" >"$state/nats.log" 2>&1 & echo $! >"$state/nats.pid"
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$state/redis.log" 2>&1 & echo $! >"$state/redis.pid"
-wait_port "$nats_port"; wait_port "$redis_port"
+wait_port "$nats_port" "$(cat "$state/nats.pid")" nats; wait_port "$redis_port" "$(cat "$state/redis.pid")" redis
 
 backends_public=""; backends_grpc=""; backends_internal=""
 for i in 1 2 3; do
-  p=$(pick_port $((18080 + i * 10))); g=$(pick_port $((18081 + i * 10))); n=$(pick_port $((18082 + i * 10)))
+  pick_port p $((18080 + i * 10)); pick_port g $((18081 + i * 10)); pick_port n $((18082 + i * 10))
   BGW_PUBLIC_PORT=$p BGW_GRPC_PORT=$g BGW_INTERNAL_PORT=$n BGW_BIND=127.0.0.1 \
   BGW_NATS_URL="nats://127.0.0.1:$nats_port" BGW_REDIS="127.0.0.1:$redis_port" \
   BGW_JWT_SECRET="$secret" BGW_API_TOKEN="$api_token" BGW_ALLOW_GUESTS="${BGW_ALLOW_GUESTS:-true}" \
@@ -86,7 +106,7 @@ for i in 1 2 3; do
   backends_public+="    server r$i 127.0.0.1:$p check"$'\n'
   backends_grpc+="    server r$i 127.0.0.1:$g proto h2 check"$'\n'
   backends_internal+="    server r$i 127.0.0.1:$n check"$'\n'
-  wait_port "$p"
+  wait_port "$p" "$(cat "$state/replica$i.pid")" "replica$i"
 done
 
 cat >"$state/haproxy.cfg" <<CFG
@@ -121,8 +141,8 @@ backend replicas_internal
 $backends_internal
 CFG
 haproxy -f "$state/haproxy.cfg" >"$state/haproxy.log" 2>&1 & echo $! >"$state/haproxy.pid"
-wait_port "$public_port"
-trap - ERR
+wait_port "$public_port" "$(cat "$state/haproxy.pid")" haproxy
+started=1
 
 cat <<MSG
 BrokerGateway local cluster (3 replicas behind HAProxy), logs in $state/

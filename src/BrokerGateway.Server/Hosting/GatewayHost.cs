@@ -74,8 +74,10 @@ public static class GatewayHost
         node.CommandRejected += (target, op, why) => GatewayLog.CommandRejected(app.Logger, op, target.ToString(), why);
         backends.Broker.StateChanged += state => GatewayLog.BrokerState(app.Logger,
             GatewayLog.BrokerStateLevel(state, app.Lifetime.ApplicationStopping.IsCancellationRequested), state.ToString().ToLowerInvariant());
-        GatewayLog.NodeStarted(app.Logger, node.NodeId, settings.PublicPort, settings.GrpcPort, settings.InternalPort, backends.BrokerName, backends.PresenceName);
         GatewayLog.Settings(app.Logger, SettingsSummary.Describe(settings));
+        // Once the ports are bound: a replica whose port is taken never says it listens.
+        app.Lifetime.ApplicationStarted.Register(() => GatewayLog.NodeStarted(app.Logger, node.NodeId, settings.PublicPort, settings.GrpcPort,
+            settings.InternalPort, backends.BrokerName, backends.PresenceName));
         foreach (var risk in SettingsSummary.Risks(settings)) GatewayLog.RiskySetting(app.Logger, risk);
         return app;
     }

@@ -30,4 +30,16 @@ public sealed class StartupFailureTests
         Assert.DoesNotContain("   at ", run.Errors, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", run.Output + run.Errors, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ATakenPort_ExitsWithStatus1_WithoutClaimingToListen()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var run = await ServerRun.UntilExitAsync(new Dictionary<string, string> { ["BGW_PUBLIC_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Limit);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"127.0.0.1:{port}: address already in use", run.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening:", run.Output, StringComparison.Ordinal);
+    }
 }

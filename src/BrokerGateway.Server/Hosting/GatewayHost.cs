@@ -78,7 +78,8 @@ public static class GatewayHost
         // Once the ports are bound: a replica whose port is taken never says it listens.
         app.Lifetime.ApplicationStarted.Register(() => GatewayLog.NodeStarted(app.Logger, node.NodeId, settings.PublicPort, settings.GrpcPort,
             settings.InternalPort, backends.BrokerName, backends.PresenceName));
-        foreach (var risk in SettingsSummary.Risks(settings)) GatewayLog.RiskySetting(app.Logger, risk);
+        foreach (var warning in SettingsSummary.Warnings(settings, Environment.GetEnvironmentVariables().Keys.Cast<string>()))
+            GatewayLog.SettingWarning(app.Logger, warning);
         return app;
     }
 

@@ -53,6 +53,6 @@ public static partial class GatewayLog
     [LoggerMessage(13, LogLevel.Information, "Settings: {Summary}", EventName = "Settings")]
     public static partial void Settings(ILogger log, string summary);
 
-    [LoggerMessage(14, LogLevel.Warning, "Risky setting: {Risk}", EventName = "RiskySetting")]
-    public static partial void RiskySetting(ILogger log, string risk);
+    [LoggerMessage(14, LogLevel.Warning, "Setting: {Warning}", EventName = "SettingWarning")]
+    public static partial void SettingWarning(ILogger log, string warning);
 }

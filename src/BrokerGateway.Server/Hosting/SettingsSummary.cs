@@ -10,6 +10,9 @@ namespace BrokerGateway.Server.Hosting;
 /// </summary>
 static class SettingsSummary
 {
+    /// <summary>Variables of the same family that configure the tests and tools around the gateway, not a replica.</summary>
+    static readonly HashSet<string> NotSettings = ["BGW_REQUIRE_SERVERS", "BGW_TEST_NATS", "BGW_TEST_REDIS", "BGW_INTEROP", "BGW_SENDCOUNT_LIB", "BGW_TOKEN"];
+
     /// <summary>The value appsettings.json ships with, for local use; a replica that serves others must not keep it.</summary>
     public const string DevelopmentSecret = "dev-secret-change-me-dev-secret-change-me";
 
@@ -28,9 +31,19 @@ static class SettingsSummary
             $"lease {s.Gateway.LeaseTtl.TotalMilliseconds} ms; drain notice {s.DrainNotice.TotalMilliseconds} ms, spread {s.DrainSpread.TotalMilliseconds} ms");
     }
 
-    /// <summary>Settings that work but leave the replica open to anyone who can reach it.</summary>
-    public static IEnumerable<string> Risks(ServerSettings s)
+    /// <summary>
+    /// Settings that work but are likely mistakes: a replica open to anyone who can reach it, a cluster
+    /// half on in-memory twins, a <c>BGW_</c> variable no setting reads (a misspelt name leaves its default).
+    /// </summary>
+    public static IEnumerable<string> Warnings(ServerSettings s, IEnumerable<string> environmentVariables)
     {
+        foreach (var name in environmentVariables.Where(n => n.StartsWith("BGW_", StringComparison.Ordinal)
+            && !ServerSettings.EnvironmentVariables.ContainsKey(n) && !NotSettings.Contains(n)).Order(StringComparer.Ordinal))
+            yield return $"{name} is not a setting and is ignored (the README lists them)";
+        if (s.NatsUrl is not null && s.Redis is null)
+            yield return "BGW_NATS_URL is set but BGW_REDIS is not: presence, user limits and the sweep cover this replica only";
+        if (s.NatsUrl is null && s.Redis is not null)
+            yield return "BGW_REDIS is set but BGW_NATS_URL is not: this replica reaches only its own clients, and backends cannot reach it";
         if (s.Auth.Algorithm == "HS256" && s.Auth.Secret == DevelopmentSecret)
             yield return "BGW_JWT_SECRET is the development value shipped in appsettings.json: anyone can sign tokens for any user";
         if (s.ApiToken is null && !IPAddress.IsLoopback(IPAddress.Parse(s.BindAddress)))

@@ -19,14 +19,29 @@ public sealed class SettingsSummaryTests
     }
 
     [Fact]
-    public void TheDevelopmentSecret_AndAnOpenApiOnAllInterfaces_AreRisks()
+    public void TheDevelopmentSecret_AndAnOpenApiOnAllInterfaces_AreWarnedOf()
     {
-        Assert.Empty(SettingsSummary.Risks(TestGateway.DefaultSettings()));
+        Assert.Empty(SettingsSummary.Warnings(TestGateway.DefaultSettings(), []));
         var risky = TestGateway.DefaultSettings() with
         {
             BindAddress = "0.0.0.0",
             Auth = new() { Secret = SettingsSummary.DevelopmentSecret },
         };
-        Assert.Equal(2, SettingsSummary.Risks(risky).Count());
+        Assert.Equal(2, SettingsSummary.Warnings(risky, []).Count());
+    }
+
+    [Fact]
+    public void AMisspeltVariable_IsWarnedOf_ButNotTheSettingsNorTheTestsOwn()
+    {
+        var warnings = SettingsSummary.Warnings(TestGateway.DefaultSettings(), ["BGW_SEND_QUEUE_LIMIT", "BGW_SEND_QUEUE", "BGW_REQUIRE_SERVERS", "PATH"]);
+        Assert.Equal("BGW_SEND_QUEUE_LIMIT is not a setting and is ignored (the README lists them)", Assert.Single(warnings));
+    }
+
+    [Fact]
+    public void NatsWithoutRedis_AndRedisWithoutNats_AreWarnedOf()
+    {
+        Assert.Single(SettingsSummary.Warnings(TestGateway.DefaultSettings(natsUrl: "nats://127.0.0.1:4222"), []));
+        Assert.Single(SettingsSummary.Warnings(TestGateway.DefaultSettings(redis: "127.0.0.1:6379"), []));
+        Assert.Empty(SettingsSummary.Warnings(TestGateway.DefaultSettings("nats://127.0.0.1:4222", "127.0.0.1:6379"), []));
     }
 }

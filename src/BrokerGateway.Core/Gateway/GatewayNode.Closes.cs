@@ -34,4 +34,26 @@ public sealed partial class GatewayNode
         while (i < CountedCloseCodes.Count && CountedCloseCodes[i] != code) i++;
         Interlocked.Increment(ref _closes[i]);
     }
+
+    /// <summary>The error codes of replies (<see cref="ErrorCodes"/>); any other is counted as "other".</summary>
+    public static readonly IReadOnlyList<string> CountedErrorCodes =
+    [
+        ErrorCodes.BadRequest, ErrorCodes.Forbidden, ErrorCodes.LimitExceeded, ErrorCodes.NotFound,
+        ErrorCodes.Unavailable, ErrorCodes.Timeout, ErrorCodes.NoResponders, ErrorCodes.Internal,
+    ];
+
+    readonly long[] _requestErrors = new long[CountedErrorCodes.Count + 1];
+
+    /// <summary>Client requests answered with an error, by its code ("other" last).</summary>
+    public IEnumerable<(string Code, long Count)> RequestErrorsByCode =>
+        CountedErrorCodes.Select((code, i) => (code, Interlocked.Read(ref _requestErrors[i])))
+            .Append(("other", Interlocked.Read(ref _requestErrors[^1])));
+
+    /// <summary>Counts a client request the gateway answered with <paramref name="code"/>.</summary>
+    public void CountRequestError(string code)
+    {
+        var i = 0;
+        while (i < CountedErrorCodes.Count && CountedErrorCodes[i] != code) i++;
+        Interlocked.Increment(ref _requestErrors[i]);
+    }
 }

@@ -26,15 +26,21 @@ public static class Metrics
         Metric("bgw_broker_subscriptions", "gauge", "Broker subjects this replica listens on.", node.Groups.SubscriptionCount);
         Metric("bgw_deliveries_total", "counter", "Pushes queued to local sockets.", node.Delivered);
         Metric("bgw_deliveries_refused_total", "counter", "Pushes refused by a full send queue; each closes its socket as a slow consumer (4002).", node.Refused);
-        // One series per close code the gateway knows, "other" for the rest: bounded, whatever clients send.
-        text.Append("# HELP bgw_connections_closed_total Client sockets closed, by close code (4002: slow consumer, 4003: rate limited, 4058: message too big, 1000: closed by the client, 1006: lost...).\n");
-        text.Append("# TYPE bgw_connections_closed_total counter\n");
-        foreach (var (code, count) in node.ClosesByCode)
+        // One series per code the gateway knows, "other" for the rest: bounded, whatever clients send.
+        void ByCode(string name, string help, string label, IEnumerable<(string Code, long Count)> counts)
         {
-            text.Append("bgw_connections_closed_total{node=\"").Append(nodeLabel).Append("\",code=\"")
-                .Append(code == GatewayNode.OtherCloseCode ? "other" : code.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .Append("\"} ").Append(count.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            text.Append("# TYPE ").Append(name).Append(" counter\n");
+            foreach (var (code, count) in counts)
+            {
+                text.Append(name).Append("{node=\"").Append(nodeLabel).Append("\",").Append(label).Append("=\"").Append(code)
+                    .Append("\"} ").Append(count.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+            }
         }
+        ByCode("bgw_connections_closed_total", "Client sockets closed, by close code (4002: slow consumer, 4003: rate limited, 4058: message too big, 1000: closed by the client, 1006: lost...).",
+            "code", node.ClosesByCode.Select(c => (c.Code == GatewayNode.OtherCloseCode ? "other" : c.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Count)));
+        ByCode("bgw_client_requests_failed_total", "Client requests answered with an error, by its code (bad_request, forbidden, limit_exceeded, unavailable, timeout, internal...).",
+            "error", node.RequestErrorsByCode);
         Metric("bgw_commands_rejected_total", "counter", "Bgw-Op commands not applied: unknown operation or unreadable arguments.", node.CommandsRejected);
         Metric("bgw_client_events_failed_total", "counter", "Client events (open, close, message, joins…) not handed to the broker.",
             http.RequestServices.GetRequiredService<UplinkPublisher>().Failed);

@@ -17,14 +17,17 @@ public sealed class MetricsTests
     }
 
     [Fact]
-    public async Task TenClients_FivePushes_AreTenConnections_AndFiftyDeliveries_AndTheirClosesByCode()
+    public async Task TenClients_FivePushes_AreTenConnections_AndFiftyDeliveries_AndTheirErrorsAndClosesByCode()
     {
         await using var gateway = await TestGateway.StartAsync(() => TestGateway.DefaultSettings() with
         {
             Gateway = TestGateway.DefaultSettings().Gateway with { NodeId = Unique.Name("node\"a") }, // a quote must not break the format
         });
         var node = gateway.Node.NodeId.Replace("\"", "\\\"", StringComparison.Ordinal);
-        string Series(string name, string? code = null) => code is null ? $"{name}{{node=\"{node}\"}}" : $"{name}{{node=\"{node}\",code=\"{code}\"}}";
+        string Series(string name, string? code = null, string? error = null) =>
+            code is not null ? $"{name}{{node=\"{node}\",code=\"{code}\"}}"
+            : error is not null ? $"{name}{{node=\"{node}\",error=\"{error}\"}}"
+            : $"{name}{{node=\"{node}\"}}";
         var room = Unique.Name("room");
         var clients = new List<TestClient>();
         try
@@ -39,6 +42,11 @@ public sealed class MetricsTests
             Assert.Equal(50, metrics[Series("bgw_deliveries_total")]);
             Assert.Equal(0, metrics[Series("bgw_deliveries_refused_total")]);
             Assert.Equal(0, metrics[Series("bgw_connections_closed_total", "4002")]);
+
+            // A request answered with an error, the connection staying: counted by the error's code.
+            var refused = await clients[2].RequestAsync(new JsonObject { ["type"] = "leave" });
+            Assert.Equal("bad_request", (string?)refused["error"]?["code"]);
+            Assert.Equal(1, (await ScrapeAsync(gateway))[Series("bgw_client_requests_failed_total", error: "bad_request")]);
 
             await gateway.Node.CommandAsync(Target.Connection(clients[0].Conn), BrokerGateway.Core.Fanout.Ops.Disconnect).AsTask().WaitAsync(TestClient.Timeout);
             await clients[1].DisposeAsync();

@@ -44,21 +44,28 @@ public sealed class NativeSession(GatewayNode node, UplinkPublisher uplink, Clie
         return null;
     }
 
-    /// <summary>The reply for a request that threw.</summary>
+    /// <summary>The reply for a request that threw, counted by its error code for /metrics.</summary>
     OutboundFrame Failure(ClientFrame f, Exception e)
+    {
+        var (code, message) = Error(f, e);
+        node.CountRequestError(code);
+        return NativeReplies.Error(f.Id, code, message);
+    }
+
+    (string Code, string Message) Error(ClientFrame f, Exception e)
     {
         switch (e)
         {
             case GatewayException g:
-                return NativeReplies.Error(f.Id, g.Code, g.Message);
+                return (g.Code, g.Message);
             case PresenceStoreUnavailableException:
-                return NativeReplies.Error(f.Id, ErrorCodes.Unavailable, "presence cannot be reached right now; retry");
+                return (ErrorCodes.Unavailable, "presence cannot be reached right now; retry");
             case ArgumentException a:
                 // A value the client chose that the cluster refuses: a page cursor it never issued, an event name NATS headers cannot carry.
-                return NativeReplies.Error(f.Id, ErrorCodes.BadRequest, a.ParamName is null ? a.Message : a.Message.Replace($" (Parameter '{a.ParamName}')", ""));
+                return (ErrorCodes.BadRequest, a.ParamName is null ? a.Message : a.Message.Replace($" (Parameter '{a.ParamName}')", ""));
             default:
                 GatewayLog.FrameFailed(log, f.Type ?? "?", connection.Id, e);
-                return NativeReplies.Error(f.Id, ErrorCodes.Internal, "the gateway failed; retry");
+                return (ErrorCodes.Internal, "the gateway failed; retry");
         }
     }
 

@@ -20,8 +20,16 @@ catch (InvalidSettingsException e)
 // `BrokerGateway.Server token <uid> [nsp]` prints a development token signed with the configured HS256 secret.
 if (args is ["token", var uid, ..])
 {
-    Console.WriteLine(DevelopmentTokens.Mint(settings.Auth, uid, args.Length > 2 ? args[2] : null, TimeSpan.FromHours(12)));
-    return 0;
+    try
+    {
+        Console.WriteLine(DevelopmentTokens.Mint(settings.Auth, uid, args.Length > 2 ? args[2] : null, TimeSpan.FromHours(12)));
+        return 0;
+    }
+    catch (InvalidOperationException e)
+    {
+        Console.Error.WriteLine("no development token: " + e.Message);
+        return ExitCodes.InvalidSettings;
+    }
 }
 
 try

@@ -79,7 +79,10 @@ public sealed partial record ServerSettings
     void CheckNats(List<string> problems)
     {
         if (NatsUrl is null) return;
-        foreach (var url in NatsUrl.Split(',', StringSplitOptions.TrimEntries))
+        // As the broker reads it: empty entries (a trailing comma) are skipped.
+        var urls = NatsUrl.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (urls.Length == 0) problems.Add($"{Describe("NatsUrl")} names no server (nats://host:4222)");
+        foreach (var url in urls)
         {
             try { new NatsOptions { Servers = [url] }.Validate(); }
             catch (ArgumentException e)

@@ -55,6 +55,7 @@ public sealed class SettingsTests
     [InlineData("BGW_JWT_SECRET", "short")]
     [InlineData("BGW_NATS_URL", "http://127.0.0.1:4222")]
     [InlineData("BGW_NATS_URL", "nats://127.0.0.1:99999")]
+    [InlineData("BGW_NATS_URL", ",")]
     [InlineData("BGW_REDIS", "127.0.0.1:99999")]
     [InlineData("BGW_SUBJECT_PREFIX", "a*")]
     [InlineData("BGW_SUBJECT_PREFIX", "")]
@@ -153,7 +154,7 @@ public sealed class SettingsTests
             ["Gateway:DrainNoticeMs"] = "0",
             ["Gateway:EventFormat"] = "json",
             ["Gateway:AllowGuests"] = "False",
-            ["Gateway:NatsUrl"] = "nats://a:4222, nats://b:4222",
+            ["Gateway:NatsUrl"] = "nats://a:4222, nats://b:4222,",
             ["Gateway:Redis"] = "127.0.0.1:6379,password=x",
         });
         Assert.Equal(16, settings.Gateway.SendQueueLimit);

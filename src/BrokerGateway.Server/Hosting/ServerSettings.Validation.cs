@@ -44,8 +44,8 @@ public sealed partial record ServerSettings
         Range(PublicPort, "PublicPort", 1, 65535);
         Range(GrpcPort, "GrpcPort", 1, 65535);
         Range(InternalPort, "InternalPort", 1, 65535);
-        Check(PublicPort != GrpcPort && PublicPort != InternalPort && GrpcPort != InternalPort, "PublicPort",
-            $"BGW_GRPC_PORT and BGW_INTERNAL_PORT must be three different ports, not {PublicPort}, {GrpcPort}, {InternalPort}");
+        if (PublicPort == GrpcPort || PublicPort == InternalPort || GrpcPort == InternalPort)
+            problems.Add($"BGW_PUBLIC_PORT, BGW_GRPC_PORT and BGW_INTERNAL_PORT (Gateway:PublicPort, GrpcPort, InternalPort) must be three different ports, not {PublicPort}, {GrpcPort}, {InternalPort}");
         Check(IPAddress.TryParse(BindAddress, out _), "BindAddress", $"must be an IP address (0.0.0.0, 127.0.0.1, ::), not '{BindAddress}'");
         CheckNats(problems);
         CheckRedis(problems);

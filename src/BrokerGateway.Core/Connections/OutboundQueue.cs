@@ -53,25 +53,25 @@ public sealed class OutboundQueue : IValueTaskSource<bool>
         }
     }
 
-    /// <summary>Takes the oldest frame, if any.</summary>
-    public bool TryRead(out OutboundFrame frame)
+    /// <summary>Takes the oldest frames, as many as <paramref name="into"/> holds, under one lock; returns how many.</summary>
+    public int TryRead(Span<OutboundFrame> into)
     {
         lock (_gate)
         {
-            if (_count == 0)
+            var taken = Math.Min(into.Length, _count);
+            for (var i = 0; i < taken; i++)
             {
-                frame = default;
-                return false;
+                into[i] = _ring[_head];
+                _ring[_head] = default; // the payload is not kept alive by the ring
+                _head = (_head + 1) % _ring.Length;
             }
-            frame = _ring[_head];
-            _ring[_head] = default; // the payload is not kept alive by the ring
-            _head = (_head + 1) % _ring.Length;
-            if (--_count == 0)
+            _count -= taken;
+            if (_count == 0 && taken > 0)
             {
                 _head = 0;
                 if (_ring.Length > KeptCapacity) _ring = [];
             }
-            return true;
+            return taken;
         }
     }
 

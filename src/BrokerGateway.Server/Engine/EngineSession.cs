@@ -256,7 +256,7 @@ public sealed class EngineSession(IClientSocket socket, string nsp, GatewayNode 
         await _sending.WaitAsync();
         try
         {
-            await socket.SendAsync([new OutboundFrame(buffer.WrittenMemory)], CancellationToken.None);
+            await socket.SendAsync(new[] { new OutboundFrame(buffer.WrittenMemory) }, CancellationToken.None);
         }
         finally
         {

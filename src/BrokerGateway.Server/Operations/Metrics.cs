@@ -13,7 +13,7 @@ public static class Metrics
     public static Task WriteAsync(HttpContext http)
     {
         var node = http.RequestServices.GetRequiredService<GatewayNode>();
-        var process = Process.GetCurrentProcess();
+        using var process = Process.GetCurrentProcess();
         var text = new StringBuilder();
         var nodeLabel = LabelValue(node.NodeId);
         void Metric(string name, string type, string help, double value)

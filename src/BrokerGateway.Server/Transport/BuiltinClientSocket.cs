@@ -57,10 +57,13 @@ public sealed class BuiltinClientSocket(WebSocket socket) : IClientSocket
         }
     }
 
-    public async ValueTask SendAsync(IReadOnlyList<OutboundFrame> frames, CancellationToken ct)
+    public async ValueTask SendAsync(ReadOnlyMemory<OutboundFrame> frames, CancellationToken ct)
     {
-        foreach (var frame in frames)
+        for (var i = 0; i < frames.Length; i++)
+        {
+            var frame = frames.Span[i];
             await socket.SendAsync(frame.Data, frame.IsText ? WebSocketMessageType.Text : WebSocketMessageType.Binary, true, ct);
+        }
     }
 
     public async ValueTask CloseOutputAsync(int code, string reason, CancellationToken ct) =>

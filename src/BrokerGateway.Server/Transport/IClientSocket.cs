@@ -43,7 +43,7 @@ public interface IClientSocket : IDisposable
     ValueTask<int> WaitForInputAsync(CancellationToken ct);
 
     /// <summary>Writes the frames in order, then flushes once.</summary>
-    ValueTask SendAsync(IReadOnlyList<OutboundFrame> frames, CancellationToken ct);
+    ValueTask SendAsync(ReadOnlyMemory<OutboundFrame> frames, CancellationToken ct);
 
     /// <summary>True once keepalive gave up on a silent client (it was told 4004, then cut off).</summary>
     bool IsStale { get; }

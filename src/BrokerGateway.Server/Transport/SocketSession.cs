@@ -117,7 +117,7 @@ public static class SocketSession
             }
             var close = await connection.CloseRequested;
             if (!socket.CanSend) return;
-            if (close.LastFrame is { } last) await socket.SendAsync([last], CancellationToken.None);
+            if (close.LastFrame is { } last) await socket.SendAsync(new[] { last }, CancellationToken.None);
             var code = close.Code == AbnormalClosure ? NormalClosure : close.Code;
             await socket.CloseOutputAsync(code, close.Reason, CancellationToken.None);
         }
@@ -134,22 +134,45 @@ public static class SocketSession
 
     /// <summary>
     /// One write of what is queued (up to <see cref="MaxBatch"/> frames). The batch array is rented for
-    /// the write only, so an idle connection holds none.
+    /// the write only, so an idle connection holds none. Not an async method: a write the kernel takes at
+    /// once (the usual case) returns without building any asynchronous state.
     /// </summary>
-    static async Task SendBatchAsync(IClientSocket socket, OutboundQueue outbound)
+    static ValueTask SendBatchAsync(IClientSocket socket, OutboundQueue outbound)
     {
         var batch = ArrayPool<OutboundFrame>.Shared.Rent(MaxBatch);
-        var count = 0;
+        var count = outbound.TryRead(batch.AsSpan(0, MaxBatch));
+        ValueTask send;
         try
         {
-            while (count < MaxBatch && outbound.TryRead(out var frame)) batch[count++] = frame;
-            if (count > 0) await socket.SendAsync(new ArraySegment<OutboundFrame>(batch, 0, count), CancellationToken.None);
+            send = count == 0 ? default : socket.SendAsync(batch.AsMemory(0, count), CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            Return(batch, count);
+            throw;
+        }
+        if (!send.IsCompletedSuccessfully) return ReturnAfterAsync(send, batch, count);
+        send.GetAwaiter().GetResult();
+        Return(batch, count);
+        return default;
+    }
+
+    static async ValueTask ReturnAfterAsync(ValueTask send, OutboundFrame[] batch, int count)
+    {
+        try
+        {
+            await send;
         }
         finally
         {
-            Array.Clear(batch, 0, count); // payloads are not kept alive by the pool
-            ArrayPool<OutboundFrame>.Shared.Return(batch);
+            Return(batch, count);
         }
+    }
+
+    static void Return(OutboundFrame[] batch, int count)
+    {
+        Array.Clear(batch, 0, count); // payloads are not kept alive by the pool
+        ArrayPool<OutboundFrame>.Shared.Return(batch);
     }
 
     /// <summary>RFC 6455 normal closure: the client said goodbye.</summary>

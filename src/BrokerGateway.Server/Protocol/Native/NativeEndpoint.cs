@@ -178,7 +178,7 @@ public sealed class NativeEndpoint(GatewayNode node, UplinkPublisher uplink, Tok
         try
         {
             if (code != SocketSession.NormalClosure)
-                await socket.SendAsync([NativeDialect.Instance.EncodeDisconnect(code, reason)], CancellationToken.None).AsTask().WaitAsync(SocketSession.CloseTimeout);
+                await socket.SendAsync(new[] { NativeDialect.Instance.EncodeDisconnect(code, reason) }, CancellationToken.None).AsTask().WaitAsync(SocketSession.CloseTimeout);
             await socket.CloseOutputAsync(code, reason, CancellationToken.None).AsTask().WaitAsync(SocketSession.CloseTimeout);
             if (pendingRead is null) await socket.WaitForPeerCloseAsync(SocketSession.CloseTimeout);
             else await pendingRead.WaitAsync(SocketSession.CloseTimeout);

@@ -11,6 +11,9 @@ public sealed partial class FramedClientSocket
     /// </summary>
     const int WriteChunk = 64 * 1024;
 
+    /// <summary>A batch up to this size on a bare socket is serialized on the stack: no buffer is rented.</summary>
+    const int StackBatch = 1024;
+
     // Control frames waiting for the writer: whoever holds the write lock writes them after its data.
     byte[]? _pongPayload;
     int _pingRequested;
@@ -21,13 +24,45 @@ public sealed partial class FramedClientSocket
     /// <summary>
     /// Writes every frame (header, then the shared payload untouched: server frames are not masked, §5.1)
     /// and flushes once, so the batch costs one send. Frames offered after our close frame are dropped.
+    /// <para>
+    /// Not an async method: the usual send (no other writer, a kernel with room) runs to its end without
+    /// suspending, so none of its layers builds asynchronous state; with one send per delivery, they count.
+    /// </para>
     /// </summary>
-    public async ValueTask SendAsync(IReadOnlyList<OutboundFrame> frames, CancellationToken ct)
+    public ValueTask SendAsync(ReadOnlyMemory<OutboundFrame> frames, CancellationToken ct) =>
+        _writeLock.Wait(0) ? SendHoldingLock(frames, ct) : SendWhenFreeAsync(frames, ct);
+
+    async ValueTask SendWhenFreeAsync(ReadOnlyMemory<OutboundFrame> frames, CancellationToken ct)
     {
         await _writeLock.WaitAsync(ct);
+        await SendHoldingLock(frames, ct);
+    }
+
+    /// <summary>Holding the write lock: writes, releases the lock, then writes what control frames wait.</summary>
+    ValueTask SendHoldingLock(ReadOnlyMemory<OutboundFrame> frames, CancellationToken ct)
+    {
+        ValueTask write;
         try
         {
-            await WriteLockedAsync(frames, ct);
+            write = WriteLockedAsync(frames, ct);
+        }
+        catch (Exception)
+        {
+            _writeLock.Release();
+            throw;
+        }
+        if (!write.IsCompletedSuccessfully) return ReleaseAfterAsync(write);
+        write.GetAwaiter().GetResult();
+        _writeLock.Release();
+        return HasPendingControl ? new ValueTask(FlushControlAsync()) : default;
+    }
+
+    /// <summary>Once <paramref name="write"/> (made holding the write lock) ends: releases the lock, then writes what control frames wait.</summary>
+    async ValueTask ReleaseAfterAsync(ValueTask write)
+    {
+        try
+        {
+            await write;
         }
         finally
         {
@@ -42,7 +77,7 @@ public sealed partial class FramedClientSocket
         await _writeLock.WaitAsync(ct);
         try
         {
-            await WriteLockedAsync(null, ct);
+            await WriteLockedAsync(default, ct);
         }
         finally
         {
@@ -70,7 +105,7 @@ public sealed partial class FramedClientSocket
         {
             try
             {
-                await WriteLockedAsync(null, CancellationToken.None);
+                await WriteLockedAsync(default, CancellationToken.None);
             }
             catch (Exception)
             {
@@ -85,49 +120,88 @@ public sealed partial class FramedClientSocket
     }
 
     /// <summary>Holding the write lock: data frames, then queued control frames, the close frame last.</summary>
-    async ValueTask WriteLockedAsync(IReadOnlyList<OutboundFrame>? frames, CancellationToken ct)
+    ValueTask WriteLockedAsync(ReadOnlyMemory<OutboundFrame> frames, CancellationToken ct)
     {
-        if (Volatile.Read(ref _closeWritten) == 1) return; // §5.5.1: nothing follows a close frame
-        var pong = Interlocked.Exchange(ref _pongPayload, null);
-        var ping = Interlocked.Exchange(ref _pingRequested, 0) == 1;
-        var close = Volatile.Read(ref _closePayload);
-        if ((frames?.Count ?? 0) == 0 && pong is null && !ping && close is null) return;
+        if (Volatile.Read(ref _closeWritten) == 1) return default; // §5.5.1: nothing follows a close frame
+        var control = new ControlFrames(Interlocked.Exchange(ref _pongPayload, null), Interlocked.Exchange(ref _pingRequested, 0) == 1,
+            Volatile.Read(ref _closePayload));
+        if (frames.IsEmpty && control.IsEmpty) return default;
+        ValueTask write;
         try
         {
-            await WriteToStreamAsync(_output, frames, pong, ping, close, ct);
-            if (close is not null) Volatile.Write(ref _closeWritten, 1);
+            write = WriteFramesAsync(frames, control, ct);
         }
         catch (Exception)
         {
             Volatile.Write(ref _failed, 1);
             throw;
         }
+        if (!write.IsCompletedSuccessfully) return AfterWriteAsync(write, control.Close is not null);
+        write.GetAwaiter().GetResult();
+        if (control.Close is not null) Volatile.Write(ref _closeWritten, 1);
+        return default;
+    }
+
+    async ValueTask AfterWriteAsync(ValueTask write, bool closes)
+    {
+        try
+        {
+            await write;
+        }
+        catch (Exception)
+        {
+            Volatile.Write(ref _failed, 1);
+            throw;
+        }
+        if (closes) Volatile.Write(ref _closeWritten, 1);
+    }
+
+    /// <summary>
+    /// A small batch on a bare socket is serialized on the stack and handed to the kernel from there (one
+    /// system call, no buffer rented); anything else goes through <see cref="WriteToStreamAsync"/>.
+    /// </summary>
+    ValueTask WriteFramesAsync(ReadOnlyMemory<OutboundFrame> frames, ControlFrames control, CancellationToken ct)
+    {
+        var size = control.Size;
+        foreach (var frame in frames.Span)
+        {
+            size += FrameCodec.HeaderSize(frame.Data.Length) + frame.Data.Length;
+            if (size > StackBatch) return WriteToStreamAsync(_output, frames, control, ct);
+        }
+        if (_socketOutput is not { } socket) return WriteToStreamAsync(_output, frames, control, ct);
+
+        Span<byte> buffer = stackalloc byte[size];
+        var used = 0;
+        foreach (var frame in frames.Span)
+        {
+            used += FrameCodec.WriteHeader(buffer[used..], frame.IsText ? Opcode.Text : Opcode.Binary, frame.Data.Length);
+            frame.Data.Span.CopyTo(buffer[used..]);
+            used += frame.Data.Length;
+        }
+        control.WriteTo(buffer[used..]);
+        return socket.WriteAsync(buffer, ct);
     }
 
     /// <summary>
     /// Every frame serialized into as few rented buffers as possible and handed over with one write, so the
     /// batch costs one send (on a bare socket, one system call; through Kestrel, one flush).
     /// </summary>
-    async ValueTask WriteToStreamAsync(Stream output, IReadOnlyList<OutboundFrame>? frames, byte[]? pong, bool ping, byte[]? close,
-        CancellationToken ct)
+    async ValueTask WriteToStreamAsync(Stream output, ReadOnlyMemory<OutboundFrame> frames, ControlFrames control, CancellationToken ct)
     {
-        long size = 0;
-        var count = frames?.Count ?? 0;
-        for (var i = 0; i < count; i++)
+        long size = control.Size;
+        for (var i = 0; i < frames.Length; i++)
         {
-            var length = frames![i].Data.Length;
+            var length = frames.Span[i].Data.Length;
             size += FrameCodec.HeaderSize(length) + length;
         }
-        var control = (pong is null ? 0 : 2 + pong.Length) + (ping ? 2 : 0) + (close is null ? 0 : 2 + close.Length);
-        size += control;
 
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(size, WriteChunk));
         try
         {
             var used = 0;
-            for (var i = 0; i < count; i++)
+            for (var i = 0; i < frames.Length; i++)
             {
-                var frame = frames![i];
+                var frame = frames.Span[i];
                 var payload = frame.Data;
                 if (buffer.Length - used < FrameCodec.MaxServerHeader + Math.Min(payload.Length, 1024))
                 {
@@ -148,14 +222,12 @@ public sealed partial class FramedClientSocket
                     await output.WriteAsync(payload, ct);
                 }
             }
-            if (buffer.Length - used < control)
+            if (buffer.Length - used < control.Size)
             {
                 await WriteAsync(output, buffer, used, ct);
                 used = 0;
             }
-            if (pong is not null) used += WriteControl(buffer.AsSpan(used), Opcode.Pong, pong);
-            if (ping) used += WriteControl(buffer.AsSpan(used), Opcode.Ping, []);
-            if (close is not null) used += WriteControl(buffer.AsSpan(used), Opcode.Close, close);
+            used += control.WriteTo(buffer.AsSpan(used));
             await WriteAsync(output, buffer, used, ct);
             await output.FlushAsync(ct);
         }
@@ -168,10 +240,27 @@ public sealed partial class FramedClientSocket
     static ValueTask WriteAsync(Stream output, byte[] buffer, int count, CancellationToken ct) =>
         count == 0 ? default : output.WriteAsync(buffer.AsMemory(0, count), ct);
 
-    static int WriteControl(Span<byte> destination, Opcode opcode, ReadOnlySpan<byte> payload)
+    /// <summary>The control frames a write carries after its data: the latest pong, a ping, the close frame last.</summary>
+    readonly record struct ControlFrames(byte[]? Pong, bool Ping, byte[]? Close)
     {
-        var header = FrameCodec.WriteHeader(destination, opcode, payload.Length);
-        payload.CopyTo(destination[header..]);
-        return header + payload.Length;
+        public bool IsEmpty => Pong is null && !Ping && Close is null;
+
+        public int Size => (Pong is null ? 0 : 2 + Pong.Length) + (Ping ? 2 : 0) + (Close is null ? 0 : 2 + Close.Length);
+
+        public int WriteTo(Span<byte> destination)
+        {
+            var used = 0;
+            if (Pong is not null) used += WriteControl(destination[used..], Opcode.Pong, Pong);
+            if (Ping) used += WriteControl(destination[used..], Opcode.Ping, []);
+            if (Close is not null) used += WriteControl(destination[used..], Opcode.Close, Close);
+            return used;
+        }
+
+        static int WriteControl(Span<byte> destination, Opcode opcode, ReadOnlySpan<byte> payload)
+        {
+            var header = FrameCodec.WriteHeader(destination, opcode, payload.Length);
+            payload.CopyTo(destination[header..]);
+            return header + payload.Length;
+        }
     }
 }

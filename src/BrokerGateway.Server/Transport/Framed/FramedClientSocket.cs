@@ -18,6 +18,7 @@ public sealed partial class FramedClientSocket : IClientSocket
 {
     readonly Stream _input;
     readonly Stream _output;
+    readonly SocketStream? _socketOutput; // the output when it is a bare socket: small batches go from the stack
     readonly Action _abort;
     readonly KeepAliveSweeper? _sweeper;
 
@@ -35,6 +36,7 @@ public sealed partial class FramedClientSocket : IClientSocket
     {
         _input = input;
         _output = output;
+        _socketOutput = output as SocketStream;
         _abort = abort;
         _sweeper = sweeper;
         _lastReceived = sweeper?.Now ?? 0;

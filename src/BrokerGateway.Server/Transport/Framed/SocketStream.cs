@@ -30,14 +30,32 @@ internal sealed class SocketStream : Stream
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        while (!buffer.IsEmpty)
+        var sent = SendNow(buffer.Span);
+        return sent == buffer.Length ? default : SendRestAsync(buffer[sent..], cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes bytes the caller may reuse as soon as this returns (a stack buffer): what the kernel takes now
+    /// goes from them; only a rest it has no room for is copied, and awaited.
+    /// </summary>
+    public ValueTask WriteAsync(ReadOnlySpan<byte> bytes, CancellationToken ct)
+    {
+        var sent = SendNow(bytes);
+        return sent == bytes.Length ? default : SendRestAsync(bytes[sent..].ToArray(), ct);
+    }
+
+    /// <summary>Sends what the kernel takes without waiting; returns how much that was.</summary>
+    int SendNow(ReadOnlySpan<byte> bytes)
+    {
+        var total = 0;
+        while (total < bytes.Length)
         {
-            var sent = _socket.Send(buffer.Span, SocketFlags.None, out var error);
-            if (error == SocketError.WouldBlock) return SendRestAsync(buffer, cancellationToken);
+            var sent = _socket.Send(bytes[total..], SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock) break;
             if (error != SocketError.Success) throw new IOException("the connection is closed", new SocketException((int)error));
-            buffer = buffer[sent..];
+            total += sent;
         }
-        return default;
+        return total;
     }
 
     /// <summary>The kernel's send buffer is full (a slow client): wait for room, for the rest only.</summary>

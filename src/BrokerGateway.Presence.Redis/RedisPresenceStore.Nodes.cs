@@ -11,18 +11,23 @@ public sealed partial class RedisPresenceStore
         PresenceIds.Check(node.Node, "node");
         ArgumentOutOfRangeException.ThrowIfLessThan(ttl, TimeSpan.FromMilliseconds(1), nameof(ttl));
         var args = Args().Token(node.Node).Value((long)Math.Ceiling(ttl.TotalMilliseconds))
-            .Value(node.Address ?? "").Value(node.Connections).Value(node.StartedAt.ToUnixTimeMilliseconds());
-        return (long)await RunAsync(PresenceScripts.Renew, args, ct) == 1;
+            .Value(node.Address ?? "").Value(node.Connections).Value(node.StartedAt.ToUnixTimeMilliseconds()).Value(node.Instance ?? "");
+        return (long)await RunAsync(PresenceScripts.Renew, args, ct) switch
+        {
+            1 => true,
+            0 => false,
+            _ => throw new NodeIdInUseException(node.Node),
+        };
     }
 
     public async Task<IReadOnlyList<NodeInfo>> ListNodesAsync(CancellationToken ct = default)
     {
         var flat = (RedisValue[])(await RunAsync(PresenceScripts.Nodes, Args().Value("live"), ct))!;
-        var nodes = new List<NodeInfo>(flat.Length / 4);
-        for (var i = 0; i + 3 < flat.Length; i += 4)
+        var nodes = new List<NodeInfo>(flat.Length / 5);
+        for (var i = 0; i + 4 < flat.Length; i += 5)
         {
             nodes.Add(new NodeInfo(KeyToken.Decode((string)flat[i]!), (string)flat[i + 1]!, (long)flat[i + 2],
-                DateTimeOffset.FromUnixTimeMilliseconds((long)flat[i + 3])));
+                DateTimeOffset.FromUnixTimeMilliseconds((long)flat[i + 3]), (string)flat[i + 4]!));
         }
         nodes.Sort((a, b) => string.CompareOrdinal(a.Node, b.Node));
         return nodes;

@@ -10,13 +10,21 @@ public sealed partial class GatewayNode
     /// whole live state back when the store lost it (or missed writes while down); sweep dead nodes and
     /// announce the leaves their connections owe. Returns the number of connections swept.
     /// </summary>
+    /// <remarks>
+    /// While another instance holds this node's lease the round ends there: no restore or sweep, which
+    /// would write to or announce from the holder's entries.
+    /// </remarks>
     public async Task<int> MaintainPresenceAsync(CancellationToken ct = default)
     {
-        var info = new NodeInfo(NodeId, Options.NodeAddress, ConnectionCount, StartedAt);
         bool known;
         try
         {
-            known = await Presence.RenewLeaseAsync(info, Options.LeaseTtl, ct);
+            known = await RenewOwnLeaseAsync(ct);
+        }
+        catch (NodeIdInUseException)
+        {
+            _lastUpkeepSucceeded = true;
+            return 0;
         }
         catch
         {
@@ -82,6 +90,8 @@ public sealed partial class GatewayNode
             try { await CloseAsync(connection, CloseCodes.Draining); }
             catch (Exception) { /* a close handler failed: the drain goes on, and removing the node below clears its presence */ }
         }
+        // The lease and entries under this node id belong to the instance holding it, not to this one.
+        if (NodeIdInUse) return;
         try { await Presence.RemoveNodeAsync(NodeId, ct); }
         catch (Exception) { /* the lease lapses and the others sweep whatever is left */ }
     }

@@ -104,6 +104,8 @@ public interface IPresenceStore
     /// the node (first call, or the store lost its data): the caller then writes its live state back
     /// with <see cref="RestoreNodeAsync"/>.
     /// </summary>
+    /// <exception cref="NodeIdInUseException">The node's lease is unexpired and held by another
+    /// <see cref="NodeInfo.Instance"/>; nothing was written.</exception>
     Task<bool> RenewLeaseAsync(NodeInfo node, TimeSpan ttl, CancellationToken ct = default);
 
     /// <summary>

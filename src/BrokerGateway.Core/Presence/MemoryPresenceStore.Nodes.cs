@@ -12,11 +12,12 @@ public sealed partial class MemoryPresenceStore
         ArgumentOutOfRangeException.ThrowIfLessThan(ttl, TimeSpan.FromMilliseconds(1), nameof(ttl));
         ct.ThrowIfCancellationRequested();
         var now = _time.GetUtcNow();
-        var info = node with { StartedAt = PresenceIds.ToMilliseconds(node.StartedAt) };
+        var info = node with { StartedAt = PresenceIds.ToMilliseconds(node.StartedAt), Instance = node.Instance ?? "" };
         lock (_leaseGate)
         {
             // A lapsed lease counts as absent even before a sweep, exactly as the Redis lease key expires.
             var known = _leases.TryGetValue(node.Node, out var lease) && lease.Expires > now;
+            if (known && lease.Info.Instance != info.Instance) throw new NodeIdInUseException(node.Node);
             _leases[node.Node] = (info, ttl >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + ttl); // a lease past the last date never lapses
             return Task.FromResult(known);
         }

@@ -24,8 +24,12 @@ public sealed record ConnectionState(
 /// <summary>A member of a room, a topic or a namespace: a connection and its user (null for a guest).</summary>
 public readonly record struct Member(string Conn, string? Uid, string Node);
 
-/// <summary>One replica: its id (new at every start), where it listens, and how many sockets it holds.</summary>
-public sealed record NodeInfo(string Node, string Address, long Connections, DateTimeOffset StartedAt);
+/// <summary>
+/// One replica: its id (configured, or new at every start), where it listens, how many sockets it holds,
+/// and the instance holding the id: a token new at every process start, so two processes given the same
+/// node id tell their leases apart (<see cref="NodeIdInUseException"/>).
+/// </summary>
+public sealed record NodeInfo(string Node, string Address, long Connections, DateTimeOffset StartedAt, string Instance = "");
 
 /// <summary>A dead node that this sweeper claimed, with the connections it still owned.</summary>
 public sealed record SweptNode(string Node, IReadOnlyList<ConnectionState> Connections);

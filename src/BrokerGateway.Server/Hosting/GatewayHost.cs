@@ -21,7 +21,7 @@ public static class GatewayHost
 {
     /// <summary>Connects the backends and builds the app; the caller runs or starts it.</summary>
     /// <exception cref="InvalidSettingsException">A setting is out of range, or settings contradict each other.</exception>
-    /// <exception cref="StartupException">NATS did not answer.</exception>
+    /// <exception cref="StartupException">NATS did not answer, or another running replica holds the node id.</exception>
     public static async Task<WebApplication> CreateAsync(ServerSettings settings, string[]? args = null,
         Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
     {
@@ -44,6 +44,7 @@ public static class GatewayHost
 
         var backends = await Backends.ConnectAsync(settings, ct);
         var node = new GatewayNode(settings.Gateway, backends.Broker, backends.Presence);
+        await RegisterAsync(node, backends, ct);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(backends);
         builder.Services.AddSingleton(node);
@@ -71,6 +72,7 @@ public static class GatewayHost
         app.MapWhen(http => http.Connection.LocalPort == settings.PublicPort, PublicPort.Configure);
         app.MapWhen(http => http.Connection.LocalPort == settings.InternalPort, InternalPort.Configure);
         app.MapWhen(http => http.Connection.LocalPort == settings.GrpcPort, GrpcPort.Configure);
+        node.NodeIdTaken += e => GatewayLog.NodeIdInUse(app.Logger, node.NodeId, ServerSettings.Describe("NodeId"));
         node.CommandRejected += (target, op, why) => GatewayLog.CommandRejected(app.Logger, op, target.ToString(), why);
         backends.Broker.StateChanged += state => GatewayLog.BrokerState(app.Logger,
             GatewayLog.BrokerStateLevel(state, app.Lifetime.ApplicationStopping.IsCancellationRequested), state.ToString().ToLowerInvariant());
@@ -81,6 +83,23 @@ public static class GatewayHost
         foreach (var warning in SettingsSummary.Warnings(settings, Environment.GetEnvironmentVariables().Keys.Cast<string>()))
             GatewayLog.SettingWarning(app.Logger, warning);
         return app;
+    }
+
+    /// <summary>
+    /// Takes the node's lease before anything listens: a second process given a running replica's node id
+    /// stops here, leaving the first one's lease and entries as they were.
+    /// </summary>
+    static async Task RegisterAsync(GatewayNode node, Backends backends, CancellationToken ct)
+    {
+        try
+        {
+            await node.RegisterAsync(ct);
+        }
+        catch (Core.Presence.NodeIdInUseException e)
+        {
+            await backends.DisposeAsync();
+            throw new StartupException($"{ServerSettings.Describe("NodeId")}: {e.Message}; give each replica its own, or leave it unset", e);
+        }
     }
 
     /// <summary>

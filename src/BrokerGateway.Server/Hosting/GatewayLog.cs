@@ -55,4 +55,7 @@ public static partial class GatewayLog
 
     [LoggerMessage(14, LogLevel.Warning, "Setting: {Warning}", EventName = "SettingWarning")]
     public static partial void SettingWarning(ILogger log, string warning);
+
+    [LoggerMessage(15, LogLevel.Error, "Node id {Node} is held by another running replica: {Setting} is set to the same value on two replicas; not ready, leaving the lease to it", EventName = "NodeIdInUse")]
+    public static partial void NodeIdInUse(ILogger log, string node, string setting);
 }

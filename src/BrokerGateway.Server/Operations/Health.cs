@@ -4,7 +4,7 @@ namespace BrokerGateway.Server.Operations;
 
 /// <summary>
 /// <c>/healthz</c>: the process answers. <c>/readyz</c>: it should get new clients: the broker link is up
-/// and the presence store answer, and the node is not draining (a load balancer takes it out of rotation otherwise).
+/// the presence store answers, the node holds its own node id, and it is not draining (a load balancer takes it out of rotation otherwise).
 /// </summary>
 public static class Health
 {
@@ -18,6 +18,7 @@ public static class Health
         var node = http.RequestServices.GetRequiredService<GatewayNode>();
         var reason = node.IsDraining ? "draining"
             : !node.Broker.IsConnected ? "broker unreachable"
+            : node.NodeIdInUse ? "node id in use by another replica"
             : !node.PresenceReachable ? "presence store unreachable"
             : null;
         if (reason is null) return http.Response.WriteAsync("ready");

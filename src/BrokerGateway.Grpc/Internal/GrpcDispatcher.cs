@@ -18,11 +18,13 @@ internal sealed class GrpcDispatcher
     readonly GrpcServerOptions _options;
     readonly BearerTokenCheck? _auth;
     readonly ILogger _logger;
+    readonly RefusalLog _refusals;
 
     public GrpcDispatcher(GrpcServerOptions options, IEnumerable<GrpcServiceDefinition> services, ILogger logger)
     {
         _options = options;
         _logger = logger;
+        _refusals = new RefusalLog(logger, options.TimeProvider);
         _auth = options.BearerToken is { } token ? new BearerTokenCheck(token) : null;
         var handlers = new Dictionary<string, ServerCallHandlerBase>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -44,6 +46,7 @@ internal sealed class GrpcDispatcher
             // Reached only through a port that also speaks HTTP/1.1 (TLS with ALPN, or a shared port):
             // a cleartext HTTP/2-only port answers 400 in Kestrel before any endpoint runs.
             GrpcServerLog.UnsupportedProtocol(_logger, request.Protocol);
+            _refusals.Refused(RefusalReason.UnsupportedProtocol, $"protocol '{request.Protocol}'");
             return Refuse(http, StatusCodes.Status426UpgradeRequired, StatusCode.Internal,
                 $"Request protocol '{request.Protocol}' is not supported: gRPC needs HTTP/2.");
         }
@@ -56,6 +59,7 @@ internal sealed class GrpcDispatcher
         if (!GrpcProtocol.IsGrpcContentType(request.ContentType))
         {
             GrpcServerLog.UnsupportedContentType(_logger, request.ContentType);
+            _refusals.Refused(RefusalReason.UnsupportedContentType, $"content type '{request.ContentType}'");
             return Refuse(http, StatusCodes.Status415UnsupportedMediaType, StatusCode.Internal,
                 $"Content-Type '{request.ContentType}' is not supported: use application/grpc.");
         }
@@ -64,6 +68,7 @@ internal sealed class GrpcDispatcher
         if (!_handlers.TryGetValue(path, out var handler))
         {
             GrpcServerLog.Unimplemented(_logger, path);
+            _refusals.Refused(RefusalReason.UnimplementedMethod, $"no method at '{path}'");
             var slash = path.IndexOf('/', 1);
             var knownService = slash > 1 && _services.Contains(path[1..slash]);
             return Refuse(http, StatusCodes.Status200OK, StatusCode.Unimplemented,
@@ -77,6 +82,7 @@ internal sealed class GrpcDispatcher
             if (token is null)
             {
                 GrpcServerLog.Unauthenticated(_logger, path);
+                _refusals.Refused(RefusalReason.Unauthenticated, $"missing or wrong bearer token for '{path}'");
                 return Refuse(http, StatusCodes.Status200OK, StatusCode.Unauthenticated, "Missing or invalid bearer token.");
             }
             http.User = BearerTokenCheck.ApiClient;

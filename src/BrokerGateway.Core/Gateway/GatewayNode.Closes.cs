@@ -21,19 +21,12 @@ public sealed partial class GatewayNode
     /// <summary>Stands for every code not in <see cref="CountedCloseCodes"/>.</summary>
     public const int OtherCloseCode = 0;
 
-    readonly long[] _closes = new long[CountedCloseCodes.Count + 1];
+    readonly LabelledCounts<int> _closes = new(CountedCloseCodes, OtherCloseCode);
 
     /// <summary>Connections this node forgot, by the code they were closed with (the first reason asked for).</summary>
-    public IEnumerable<(int Code, long Count)> ClosesByCode =>
-        CountedCloseCodes.Select((code, i) => (code, Interlocked.Read(ref _closes[i])))
-            .Append((OtherCloseCode, Interlocked.Read(ref _closes[^1])));
+    public IEnumerable<(int Code, long Count)> ClosesByCode => _closes.Counts;
 
-    void CountClose(int code)
-    {
-        var i = 0;
-        while (i < CountedCloseCodes.Count && CountedCloseCodes[i] != code) i++;
-        Interlocked.Increment(ref _closes[i]);
-    }
+    void CountClose(int code) => _closes.Increment(code);
 
     /// <summary>The error codes of replies (<see cref="ErrorCodes"/>); any other is counted as "other".</summary>
     public static readonly IReadOnlyList<string> CountedErrorCodes =
@@ -42,18 +35,11 @@ public sealed partial class GatewayNode
         ErrorCodes.Unavailable, ErrorCodes.Timeout, ErrorCodes.NoResponders, ErrorCodes.Internal,
     ];
 
-    readonly long[] _requestErrors = new long[CountedErrorCodes.Count + 1];
+    readonly LabelledCounts<string> _requestErrors = new(CountedErrorCodes, "other");
 
     /// <summary>Client requests answered with an error, by its code ("other" last).</summary>
-    public IEnumerable<(string Code, long Count)> RequestErrorsByCode =>
-        CountedErrorCodes.Select((code, i) => (code, Interlocked.Read(ref _requestErrors[i])))
-            .Append(("other", Interlocked.Read(ref _requestErrors[^1])));
+    public IEnumerable<(string Code, long Count)> RequestErrorsByCode => _requestErrors.Counts;
 
     /// <summary>Counts a client request the gateway answered with <paramref name="code"/>.</summary>
-    public void CountRequestError(string code)
-    {
-        var i = 0;
-        while (i < CountedErrorCodes.Count && CountedErrorCodes[i] != code) i++;
-        Interlocked.Increment(ref _requestErrors[i]);
-    }
+    public void CountRequestError(string code) => _requestErrors.Increment(code);
 }

@@ -117,15 +117,22 @@ public sealed class ApiResilienceTests
         }, TimeSpan.FromSeconds(20));
     }
 
+    /// <summary>A health watch on the third replica, past its first status: serving.</summary>
+    static async Task<IAsyncEnumerator<HealthCheckResponse>> WatchHealthAsync(ApiCluster api, CancellationToken ct)
+    {
+        var statuses = api.Grpc(2).ServerStreamingAsync("/grpc.health.v1.Health/Watch", new HealthCheckRequest(),
+            HealthCheckResponse.Parser, cancellationToken: ct).GetAsyncEnumerator(ct);
+        Assert.True(await statuses.MoveNextAsync());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, statuses.Current.Status);
+        return statuses;
+    }
+
     [ClusterFact]
     public async Task Health_TurnsNotServing_WhenAReplicaStartsToDrain()
     {
         await using var api = await ApiCluster.StartAsync();
         using var cts = new CancellationTokenSource(Calls.Timeout);
-        await using var statuses = api.Grpc(2).ServerStreamingAsync("/grpc.health.v1.Health/Watch", new HealthCheckRequest(),
-            HealthCheckResponse.Parser, cancellationToken: cts.Token).GetAsyncEnumerator(cts.Token);
-        Assert.True(await statuses.MoveNextAsync());
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, statuses.Current.Status);
+        await using var statuses = await WatchHealthAsync(api, cts.Token);
 
         var stopping = api[2].StopAsync();
         Assert.True(await statuses.MoveNextAsync());
@@ -138,10 +145,7 @@ public sealed class ApiResilienceTests
     {
         await using var api = await ApiCluster.StartAsync();
         using var cts = new CancellationTokenSource(Calls.Timeout);
-        await using var statuses = api.Grpc(2).ServerStreamingAsync("/grpc.health.v1.Health/Watch", new HealthCheckRequest(),
-            HealthCheckResponse.Parser, cancellationToken: cts.Token).GetAsyncEnumerator(cts.Token);
-        Assert.True(await statuses.MoveNextAsync());
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, statuses.Current.Status);
+        await using var statuses = await WatchHealthAsync(api, cts.Token);
 
         api[2].SignalStop(); // SIGTERM raises ApplicationStopping before the host stops its services
         var stopping = api[2].StopAsync();

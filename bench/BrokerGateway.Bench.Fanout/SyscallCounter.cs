@@ -10,7 +10,7 @@ namespace BrokerGateway.Bench.Fanout;
 /// </summary>
 public sealed class SyscallCounter
 {
-    public static readonly string[] Calls = ["sendto", "sendmsg", "writev", "write", "recvfrom", "read", "epoll_wait", "futex", "sched_yield"];
+    public static readonly string[] Calls = ["sendto", "sendmsg", "writev", "write", "io_uring_enter", "recvfrom", "read", "epoll_wait", "futex", "sched_yield"];
 
     readonly Process _perf;
     readonly string _output;

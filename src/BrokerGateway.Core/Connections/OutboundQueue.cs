@@ -9,6 +9,12 @@ namespace BrokerGateway.Core.Connections;
 /// buffer it cost about 1 KiB for every connection, idle or not, where this costs an object of a few
 /// dozen bytes plus a small ring held only while frames wait. The reader's wait allocates nothing.
 /// </para>
+/// <para>
+/// With a <see cref="IBatchSender"/> attached, a frame queued inside an <see cref="OutboundBatch"/> while
+/// the reader waits does not wake it: the batch claims the queue, its sender writes what it holds, and
+/// <see cref="EndClaim"/> hands the queue back (the reader, still waiting, never noticed). One writer to the
+/// socket at a time either way: the reader is parked for as long as the claim lasts.
+/// </para>
 /// </summary>
 public sealed class OutboundQueue : IValueTaskSource<bool>
 {
@@ -22,9 +28,29 @@ public sealed class OutboundQueue : IValueTaskSource<bool>
     int _count;
     bool _completed;
     bool _waiting;
+    bool _claimed;
     ManualResetValueTaskSourceCore<bool> _wait = new() { RunContinuationsAsynchronously = true };
 
     public OutboundQueue(int limit) => _limit = Math.Max(1, limit);
+
+    /// <summary>Writes claimed queues in batches; null: every frame wakes the reader.</summary>
+    public IBatchSender? BatchSender { get; private set; }
+
+    /// <summary>The transport's socket behind this queue, for <see cref="BatchSender"/>.</summary>
+    public object? BatchTarget { get; private set; }
+
+    /// <summary>Lets <paramref name="sender"/> write this queue's frames in batches (see <see cref="OutboundBatch"/>).</summary>
+    public void AttachBatchSender(IBatchSender sender, object target)
+    {
+        lock (_gate)
+        {
+            BatchTarget = target;
+            BatchSender = sender;
+        }
+    }
+
+    /// <summary>True once <see cref="Complete"/> was called.</summary>
+    public bool IsCompleted { get { lock (_gate) return _completed; } }
 
     /// <summary>Frames waiting now.</summary>
     public int Count { get { lock (_gate) return _count; } }
@@ -32,15 +58,23 @@ public sealed class OutboundQueue : IValueTaskSource<bool>
     /// <summary>Queues a frame; false when the queue is full or completed (the frame is not queued).</summary>
     public bool TryWrite(OutboundFrame frame)
     {
+        OutboundBatch? claimedBy = null;
         lock (_gate)
         {
             if (_completed || _count == _limit) return false;
             if (_count == _ring.Length) Grow();
             _ring[(_head + _count) % _ring.Length] = frame;
             _count++;
-            WakeReader();
-            return true;
+            if (_waiting && BatchSender is not null && OutboundBatch.Current is { } batch)
+            {
+                _waiting = false;
+                _claimed = true;
+                claimedBy = batch;
+            }
+            else WakeReader();
         }
+        claimedBy?.Add(this); // outside the lock: a full batch sends at once, and takes other queues' locks
+        return true;
     }
 
     /// <summary>No more writes; the reader drains what is queued, then its wait returns false.</summary>
@@ -89,6 +123,21 @@ public sealed class OutboundQueue : IValueTaskSource<bool>
             _wait.Reset();
             _waiting = true;
             return new(this, _wait.Version);
+        }
+    }
+
+    /// <summary>
+    /// Ends a batch's claim: the reader waits on if nothing is left, or is woken to write the rest (frames
+    /// queued during the claim, what the batch left to it) and to see a completion. A no-op when unclaimed.
+    /// </summary>
+    public void EndClaim()
+    {
+        lock (_gate)
+        {
+            if (!_claimed) return;
+            _claimed = false;
+            _waiting = true;
+            if (_count > 0 || _completed) WakeReader();
         }
     }
 

@@ -46,13 +46,17 @@ public sealed partial class GatewayNode
             ExcludeConn = headers?[BgwHeaders.Exclude],
         };
         long delivered = 0, refused = 0;
-        foreach (var connection in Groups.Members(target))
+        // Idle sockets are written together when the scope ends (with a transport that can): see OutboundBatch.
+        using (OutboundBatch.Begin())
         {
-            // A closing socket (kicked, draining, already dropped as a slow consumer) is not refused a push:
-            // it is leaving, and counting it would read as slow consumers that are not there.
-            if (push.ExcludeConn == connection.Id || connection.IsClosing) continue;
-            if (connection.TrySend(push.FrameFor(connection.Dialect))) delivered++;
-            else refused++;
+            foreach (var connection in Groups.Members(target))
+            {
+                // A closing socket (kicked, draining, already dropped as a slow consumer) is not refused a push:
+                // it is leaving, and counting it would read as slow consumers that are not there.
+                if (push.ExcludeConn == connection.Id || connection.IsClosing) continue;
+                if (connection.TrySend(push.FrameFor(connection.Dialect))) delivered++;
+                else refused++;
+            }
         }
         Interlocked.Add(ref _delivered, delivered);
         if (refused > 0) Interlocked.Add(ref _refused, refused);
@@ -133,6 +137,7 @@ public sealed partial class GatewayNode
         var change = new PresenceChange(target.Nsp, target.Id, wire.Joins ?? [], wire.Leaves ?? []);
         IClientDialect? lastDialect = null;
         OutboundFrame frame = default;
+        using var batch = OutboundBatch.Begin();
         foreach (var c in members)
         {
             if (!ReferenceEquals(c.Dialect, lastDialect)) { lastDialect = c.Dialect; frame = c.Dialect.EncodePresence(change); }

@@ -53,8 +53,10 @@ public static class GatewayHost
         await Warmup.RunAsync(tokens, uplink);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton(uplink);
+        var (rings, sendPath) = SendPath(settings);
+        if (rings is not null) builder.Services.AddSingleton(rings); // disposed with the host
         builder.Services.AddSingleton<IClientSocketAcceptor>(settings.WebSocketStack == WebSocketStack.Framed
-            ? new FramedClientSocket.Acceptor()
+            ? new FramedClientSocket.Acceptor(rings)
             : new BuiltinClientSocket.Acceptor());
         builder.Services.AddSingleton<NativeEndpoint>();
         if (settings.WebSocketStack == WebSocketStack.Framed) builder.Services.AddSingleton<IConnectionListenerFactory>(TakeClientUpgrades(settings));
@@ -77,6 +79,8 @@ public static class GatewayHost
         backends.Broker.StateChanged += state => GatewayLog.BrokerState(app.Logger,
             GatewayLog.BrokerStateLevel(state, app.Lifetime.ApplicationStopping.IsCancellationRequested), state.ToString().ToLowerInvariant());
         GatewayLog.Settings(app.Logger, SettingsSummary.Describe(settings));
+        GatewayLog.SendPath(app.Logger, sendPath);
+        if (rings is not null) rings.RingFailed += why => GatewayLog.SendRingFailed(app.Logger, why);
         // Once the ports are bound: a replica whose port is taken never says it listens.
         app.Lifetime.ApplicationStarted.Register(() => GatewayLog.NodeStarted(app.Logger, node.NodeId, settings.PublicPort, settings.GrpcPort,
             settings.InternalPort, backends.BrokerName, backends.PresenceName));
@@ -100,6 +104,16 @@ public static class GatewayHost
             await backends.DisposeAsync();
             throw new StartupException($"{ServerSettings.Describe("NodeId")}: {e.Message}; give each replica its own, or leave it unset", e);
         }
+    }
+
+    /// <summary>How pushes reach idle sockets: a ring sender when io_uring serves, and what to log about it.</summary>
+    internal static (RingSender? Rings, string Description) SendPath(ServerSettings settings)
+    {
+        if (settings.WebSocketStack != WebSocketStack.Framed) return (null, "one write per frame (the built-in WebSocket stack)");
+        if (!settings.IoUring) return (null, $"one system call per socket ({ServerSettings.Describe("IoUring")} is off)");
+        if (RingSender.TryCreate(out var unavailable) is { } rings)
+            return (rings, $"a push's idle sockets are written with one io_uring submission ({rings.Rings} rings)");
+        return (null, $"one system call per socket: io_uring is unavailable ({unavailable})");
     }
 
     /// <summary>

@@ -58,4 +58,10 @@ public static partial class GatewayLog
 
     [LoggerMessage(15, LogLevel.Error, "Node id {Node} is held by another running replica: {Setting} is set to the same value on two replicas; not ready, leaving the lease to it", EventName = "NodeIdInUse")]
     public static partial void NodeIdInUse(ILogger log, string node, string setting);
+
+    [LoggerMessage(16, LogLevel.Information, "Sends: {How}", EventName = "SendPath")]
+    public static partial void SendPath(ILogger log, string how);
+
+    [LoggerMessage(17, LogLevel.Warning, "Sends: {Why}", EventName = "SendRingFailed")]
+    public static partial void SendRingFailed(ILogger log, string why);
 }

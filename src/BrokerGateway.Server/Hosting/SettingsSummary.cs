@@ -25,7 +25,7 @@ static class SettingsSummary
         return string.Create(CultureInfo.InvariantCulture,
             $"bind {s.BindAddress}; NATS {nats}; Redis {redis}; prefix {s.Gateway.SubjectPrefix}; default namespace {s.Gateway.DefaultNamespace}; " +
             $"JWT {auth}; guests {s.Gateway.DefaultPolicy.AllowGuests}; client publish {s.Gateway.DefaultPolicy.ClientPublish}; " +
-            $"API token {(s.ApiToken is null ? "none (API open)" : "set")}; events {s.EventFormat}; WebSocket {s.WebSocketStack}; " +
+            $"API token {(s.ApiToken is null ? "none (API open)" : "set")}; events {s.EventFormat}; WebSocket {s.WebSocketStack}; io_uring {(s.IoUring ? "on" : "off")}; " +
             $"max message {s.Limits.MaxMessageBytes} B; {s.Limits.MessagesPerSecond} msg/s; send queue {s.Gateway.SendQueueLimit}; " +
             $"per user {s.Gateway.MaxConnectionsPerUser}; rooms per connection {s.Gateway.MaxRoomsPerConnection}; " +
             $"lease {s.Gateway.LeaseTtl.TotalMilliseconds} ms; drain notice {s.DrainNotice.TotalMilliseconds} ms, spread {s.DrainSpread.TotalMilliseconds} ms");

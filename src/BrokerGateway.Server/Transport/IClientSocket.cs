@@ -59,6 +59,14 @@ public interface IClientSocket : IDisposable
 
     /// <summary>Ends the connection at once.</summary>
     void Abort();
+
+    /// <summary>
+    /// Lets the transport write <paramref name="queue"/>'s frames together with other sockets' (see
+    /// <see cref="OutboundBatch"/>), if it can; by default the session's send loop writes them.
+    /// </summary>
+    void AttachBatchSends(OutboundQueue queue)
+    {
+    }
 }
 
 /// <summary>Accepts a WebSocket upgrade on a request.</summary>

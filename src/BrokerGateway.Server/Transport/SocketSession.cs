@@ -25,6 +25,7 @@ public static class SocketSession
     public static async Task<int> RunAsync(IClientSocket socket, ClientConnection connection, int maxMessageBytes,
         Func<InboundMessage, ValueTask<int?>> onMessage, CancellationToken aborted)
     {
+        socket.AttachBatchSends(connection.Outbound);
         var sending = SendLoopAsync(socket, connection);
         var receiving = ReceiveLoopAsync(socket, connection, maxMessageBytes, onMessage);
 

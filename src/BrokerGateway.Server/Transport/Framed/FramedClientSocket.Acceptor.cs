@@ -13,7 +13,8 @@ public sealed partial class FramedClientSocket
     /// <see cref="WebSocketHandshake.RejectMalformedAsync"/> ahead of the endpoints); a request that still
     /// fails is answered 400 here and the call throws.
     /// </summary>
-    public sealed class Acceptor : IClientSocketAcceptor
+    /// <param name="batches">Writes the queued frames of bare sockets in batches; null: each socket's loop does.</param>
+    public sealed class Acceptor(RingSender? batches = null) : IClientSocketAcceptor
     {
         // One sweeper per keepalive interval (in practice one): the sockets share its timer.
         readonly ConcurrentDictionary<TimeSpan, KeepAliveSweeper> _sweepers = new();
@@ -44,7 +45,7 @@ public sealed partial class FramedClientSocket
         /// frames flow through the connection's own stream (a bare socket's).
         /// </summary>
         internal IClientSocket Adopt(Stream connection, Action abort, TimeSpan keepAlive) =>
-            new FramedClientSocket(connection, connection, abort, Sweeper(keepAlive));
+            new FramedClientSocket(connection, connection, abort, Sweeper(keepAlive), batches);
 
         KeepAliveSweeper? Sweeper(TimeSpan keepAlive) =>
             keepAlive > TimeSpan.Zero ? _sweepers.GetOrAdd(keepAlive, static k => new KeepAliveSweeper(k)) : null;

@@ -171,15 +171,30 @@ public sealed partial class FramedClientSocket
         if (_socketOutput is not { } socket) return WriteToStreamAsync(_output, frames, control, ct);
 
         Span<byte> buffer = stackalloc byte[size];
+        var used = Serialize(frames.Span, buffer);
+        control.WriteTo(buffer[used..]);
+        return socket.WriteAsync(buffer, ct);
+    }
+
+    /// <summary>The bytes <see cref="Serialize"/> writes for these frames.</summary>
+    internal static int SerializedSize(ReadOnlySpan<OutboundFrame> frames)
+    {
+        var size = 0;
+        foreach (var frame in frames) size += FrameCodec.HeaderSize(frame.Data.Length) + frame.Data.Length;
+        return size;
+    }
+
+    /// <summary>Writes each frame (header, then payload) into <paramref name="buffer"/>; returns the bytes written.</summary>
+    internal static int Serialize(ReadOnlySpan<OutboundFrame> frames, Span<byte> buffer)
+    {
         var used = 0;
-        foreach (var frame in frames.Span)
+        foreach (var frame in frames)
         {
             used += FrameCodec.WriteHeader(buffer[used..], frame.IsText ? Opcode.Text : Opcode.Binary, frame.Data.Length);
             frame.Data.Span.CopyTo(buffer[used..]);
             used += frame.Data.Length;
         }
-        control.WriteTo(buffer[used..]);
-        return socket.WriteAsync(buffer, ct);
+        return used;
     }
 
     /// <summary>

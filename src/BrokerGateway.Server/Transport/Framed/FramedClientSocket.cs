@@ -32,13 +32,15 @@ public sealed partial class FramedClientSocket : IClientSocket
     /// <param name="output">Server frames out (the same stream).</param>
     /// <param name="abort">Ends the connection at once.</param>
     /// <param name="sweeper">Pings and expires this socket; null for no keepalive.</param>
-    internal FramedClientSocket(Stream input, Stream output, Action abort, KeepAliveSweeper? sweeper)
+    /// <param name="batches">Writes queued frames of many sockets at once (a bare socket only); null: the send loop writes them.</param>
+    internal FramedClientSocket(Stream input, Stream output, Action abort, KeepAliveSweeper? sweeper, RingSender? batches = null)
     {
         _input = input;
         _output = output;
         _socketOutput = output as SocketStream;
         _abort = abort;
         _sweeper = sweeper;
+        _batches = batches;
         _lastReceived = sweeper?.Now ?? 0;
         sweeper?.Add(this);
     }

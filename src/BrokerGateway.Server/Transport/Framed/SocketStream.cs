@@ -44,6 +44,34 @@ internal sealed class SocketStream : Stream
         return sent == bytes.Length ? default : SendRestAsync(bytes[sent..].ToArray(), ct);
     }
 
+    /// <summary>
+    /// The socket's descriptor, for a send made outside this stream (<see cref="RingSender"/>), held open
+    /// until <see cref="ReleaseDescriptor"/>: a socket disposed meanwhile closes it only then. False once closed.
+    /// </summary>
+    public bool TryHoldDescriptor(out int fd)
+    {
+        fd = -1;
+        var handle = _socket.SafeHandle;
+        var held = false;
+        try
+        {
+            handle.DangerousAddRef(ref held);
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        if (handle.IsInvalid)
+        {
+            handle.DangerousRelease();
+            return false;
+        }
+        fd = (int)handle.DangerousGetHandle();
+        return true;
+    }
+
+    public void ReleaseDescriptor() => _socket.SafeHandle.DangerousRelease();
+
     /// <summary>Sends what the kernel takes without waiting; returns how much that was.</summary>
     int SendNow(ReadOnlySpan<byte> bytes)
     {

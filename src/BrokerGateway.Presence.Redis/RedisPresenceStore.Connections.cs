@@ -5,24 +5,25 @@ namespace BrokerGateway.Presence.Redis;
 
 public sealed partial class RedisPresenceStore
 {
-    public async Task AddConnectionAsync(ConnectionState connection, CancellationToken ct = default)
+    public async Task AddConnectionAsync(ConnectionState connection, string? instance = null, CancellationToken ct = default)
     {
         PresenceIds.Check(connection);
-        await RunAsync(PresenceScripts.Upsert, Args().Connection(connection), ct);
+        await RunAsync(PresenceScripts.Upsert, Args().Token(connection.Node).Value(instance ?? "").Connection(connection), ct);
     }
 
-    public async Task<ConnectionState?> RemoveConnectionAsync(string nsp, string conn, CancellationToken ct = default)
+    public async Task<ConnectionState?> RemoveConnectionAsync(string nsp, string conn, string? instance = null, CancellationToken ct = default)
     {
         CheckConn(nsp, conn);
-        var removed = RedisReplies.Connections(await RunAsync(PresenceScripts.Remove, Args().Value("").Token(nsp).Token(conn), ct));
+        var removed = RedisReplies.Connections(await RunAsync(PresenceScripts.Remove, Args().Value("").Value(instance ?? "").Token(nsp).Token(conn), ct));
         return removed.Count == 0 ? null : removed[0];
     }
 
-    public async Task<bool> SetSessionAsync(string nsp, string conn, IReadOnlyDictionary<string, string?> values, bool replace = false, CancellationToken ct = default)
+    public async Task<bool> SetSessionAsync(string nsp, string conn, IReadOnlyDictionary<string, string?> values, bool replace = false,
+        string? instance = null, CancellationToken ct = default)
     {
         CheckConn(nsp, conn);
         ArgumentNullException.ThrowIfNull(values);
-        var args = Args().Token(nsp).Token(conn).Value(replace ? "1" : "0");
+        var args = Args().Token(nsp).Token(conn).Value(instance ?? "").Value(replace ? "1" : "0");
         foreach (var (key, value) in values)
         {
             PresenceIds.CheckSessionEntry(key, value);
@@ -31,11 +32,11 @@ public sealed partial class RedisPresenceStore
         return (long)await RunAsync(PresenceScripts.Session, args, ct) == 1;
     }
 
-    public async Task<bool> SetUserAsync(string nsp, string conn, string? uid, CancellationToken ct = default)
+    public async Task<bool> SetUserAsync(string nsp, string conn, string? uid, string? instance = null, CancellationToken ct = default)
     {
         CheckConn(nsp, conn);
         if (uid is not null) PresenceIds.Check(uid, nameof(uid));
-        var args = Args().Token(nsp).Token(conn).Value(uid is null ? "" : KeyToken.Encode(uid));
+        var args = Args().Token(nsp).Token(conn).Value(uid is null ? "" : KeyToken.Encode(uid)).Value(instance ?? "");
         return (long)await RunAsync(PresenceScripts.User, args, ct) == 1;
     }
 

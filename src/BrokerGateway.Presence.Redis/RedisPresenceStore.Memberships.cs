@@ -5,17 +5,17 @@ namespace BrokerGateway.Presence.Redis;
 
 public sealed partial class RedisPresenceStore
 {
-    public Task<bool> JoinRoomAsync(string nsp, string conn, string room, CancellationToken ct = default) =>
-        ChangeMembershipAsync(nsp, conn, "r", room, "+", ct);
+    public Task<bool> JoinRoomAsync(string nsp, string conn, string room, string? instance = null, CancellationToken ct = default) =>
+        ChangeMembershipAsync(nsp, conn, "r", room, "+", instance, ct);
 
-    public Task<bool> LeaveRoomAsync(string nsp, string conn, string room, CancellationToken ct = default) =>
-        ChangeMembershipAsync(nsp, conn, "r", room, "-", ct);
+    public Task<bool> LeaveRoomAsync(string nsp, string conn, string room, string? instance = null, CancellationToken ct = default) =>
+        ChangeMembershipAsync(nsp, conn, "r", room, "-", instance, ct);
 
-    public Task<bool> SubscribeTopicAsync(string nsp, string conn, string topic, CancellationToken ct = default) =>
-        ChangeMembershipAsync(nsp, conn, "t", topic, "+", ct);
+    public Task<bool> SubscribeTopicAsync(string nsp, string conn, string topic, string? instance = null, CancellationToken ct = default) =>
+        ChangeMembershipAsync(nsp, conn, "t", topic, "+", instance, ct);
 
-    public Task<bool> UnsubscribeTopicAsync(string nsp, string conn, string topic, CancellationToken ct = default) =>
-        ChangeMembershipAsync(nsp, conn, "t", topic, "-", ct);
+    public Task<bool> UnsubscribeTopicAsync(string nsp, string conn, string topic, string? instance = null, CancellationToken ct = default) =>
+        ChangeMembershipAsync(nsp, conn, "t", topic, "-", instance, ct);
 
     public Task<IReadOnlyList<Member>> ClearRoomAsync(string nsp, string room, CancellationToken ct = default) =>
         ClearAsync(nsp, "r", room, ct);
@@ -23,11 +23,11 @@ public sealed partial class RedisPresenceStore
     public Task<IReadOnlyList<Member>> DeleteTopicAsync(string nsp, string topic, CancellationToken ct = default) =>
         ClearAsync(nsp, "t", topic, ct);
 
-    async Task<bool> ChangeMembershipAsync(string nsp, string conn, string kind, string name, string op, CancellationToken ct)
+    async Task<bool> ChangeMembershipAsync(string nsp, string conn, string kind, string name, string op, string? instance, CancellationToken ct)
     {
         CheckConn(nsp, conn);
         PresenceIds.Check(name, kind == "r" ? "room" : "topic");
-        var args = Args().Token(nsp).Token(conn).Value(kind).Token(name).Value(op);
+        var args = Args().Token(nsp).Token(conn).Value(kind).Token(name).Value(op).Value(instance ?? "");
         return (long)await RunAsync(PresenceScripts.Membership, args, ct) == 1;
     }
 

@@ -33,13 +33,13 @@ public sealed partial class RedisPresenceStore
         return nodes;
     }
 
-    public async Task<IReadOnlyList<ConnectionState>> RemoveNodeAsync(string node, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ConnectionState>> RemoveNodeAsync(string node, string? instance = null, CancellationToken ct = default)
     {
         PresenceIds.Check(node, nameof(node));
-        return RedisReplies.Connections(await RunAsync(PresenceScripts.Claim, Args().Token(node).Value("remove"), ct));
+        return RedisReplies.Connections(await RunAsync(PresenceScripts.Claim, Args().Token(node).Value("remove").Value(instance ?? ""), ct));
     }
 
-    public async Task RestoreNodeAsync(string node, IReadOnlyList<ConnectionState> connections, CancellationToken ct = default)
+    public async Task RestoreNodeAsync(string node, IReadOnlyList<ConnectionState> connections, string? instance = null, CancellationToken ct = default)
     {
         PresenceIds.Check(node, nameof(node));
         ArgumentNullException.ThrowIfNull(connections);
@@ -57,7 +57,7 @@ public sealed partial class RedisPresenceStore
         var stale = held.Select(m => (string)m!).Where(m => !listed.Contains(m)).ToList();
         foreach (var batch in stale.Chunk(_options.RestoreBatchSize))
         {
-            var args = Args().Token(node);
+            var args = Args().Token(node).Value(instance ?? "");
             foreach (var member in batch)
             {
                 var sep = member.IndexOf(':', StringComparison.Ordinal);
@@ -67,7 +67,7 @@ public sealed partial class RedisPresenceStore
         }
         foreach (var batch in connections.Chunk(_options.RestoreBatchSize))
         {
-            var args = Args();
+            var args = Args().Token(node).Value(instance ?? "");
             foreach (var connection in batch) args.Connection(connection);
             await RunAsync(PresenceScripts.Upsert, args, ct);
         }

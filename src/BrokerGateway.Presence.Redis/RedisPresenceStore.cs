@@ -120,12 +120,22 @@ public sealed partial class RedisPresenceStore : IPresenceStore, IAsyncDisposabl
             throw new PresenceStoreUnavailableException(
                 $"Redis ({_options.Endpoints}) is unreachable for the presence call '{script.Name}': {e.Message}", e);
         }
+        catch (RedisServerException e) when (e.Message.StartsWith(NodeIdInUseError, StringComparison.Ordinal))
+        {
+            // prelude.lua's check_lease refused the write before it changed anything; the node's token follows.
+            var token = e.Message.AsSpan(NodeIdInUseError.Length);
+            var end = token.IndexOf(' ');
+            throw new NodeIdInUseException(KeyToken.Decode((end < 0 ? token : token[..end]).ToString()));
+        }
         catch (RedisServerException e) when (IsTransient(e.Message))
         {
             throw new PresenceStoreUnavailableException(
                 $"Redis ({_options.Endpoints}) cannot serve the presence call '{script.Name}' now: {e.Message}", e);
         }
     }
+
+    /// <summary>The error a script raises for a write that another instance's lease refuses (prelude.lua).</summary>
+    const string NodeIdInUseError = "NODEIDINUSE ";
 
     /// <summary>Server answers that say "not now" rather than "wrong": loading, busy, a replica, a failover.</summary>
     static bool IsTransient(string message) =>

@@ -12,12 +12,14 @@ public sealed partial class GatewayNode
 
     /// <summary>
     /// True while another instance holds this node's lease (its id was given to two processes): the node
-    /// reports not ready and leaves the lease, and the entries under it, to the holder.
+    /// reports not ready and leaves the lease, and the entries under it, to the holder. Every presence write
+    /// of this node carries <see cref="InstanceId"/>, so the store refuses it meanwhile, even one made before
+    /// a renewal noticed.
     /// </summary>
-    public bool NodeIdInUse => _nodeIdInUse;
-    volatile bool _nodeIdInUse;
+    public bool NodeIdInUse => Volatile.Read(ref _nodeIdInUse) != 0;
+    int _nodeIdInUse;
 
-    /// <summary>Raised when a renewal first finds another instance holding this node's lease.</summary>
+    /// <summary>Raised when a renewal or a presence write first finds another instance holding this node's lease.</summary>
     public event Action<NodeIdInUseException>? NodeIdTaken;
 
     NodeInfo LeaseInfo() => new(NodeId, Options.NodeAddress, ConnectionCount, StartedAt, InstanceId);
@@ -32,7 +34,7 @@ public sealed partial class GatewayNode
         try
         {
             if (!await Presence.RenewLeaseAsync(LeaseInfo(), Options.LeaseTtl, ct))
-                await Presence.RestoreNodeAsync(NodeId, _connections.Values.Select(Snapshot).ToArray(), ct);
+                await Presence.RestoreNodeAsync(NodeId, _connections.Values.Select(Snapshot).ToArray(), InstanceId, ct);
         }
         catch (PresenceStoreUnavailableException)
         {
@@ -46,17 +48,23 @@ public sealed partial class GatewayNode
         try
         {
             var known = await Presence.RenewLeaseAsync(LeaseInfo(), Options.LeaseTtl, ct);
-            _nodeIdInUse = false;
+            Volatile.Write(ref _nodeIdInUse, 0);
             return known;
         }
         catch (NodeIdInUseException e)
         {
-            if (!_nodeIdInUse)
-            {
-                _nodeIdInUse = true;
-                NodeIdTaken?.Invoke(e);
-            }
+            NoteNodeIdTaken(e);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Records that another instance holds this node's lease, announcing it once per episode. Nothing is owed
+    /// back to the store: this node renews again only once the holder's lease is gone, and that renewal finds
+    /// the node unknown, so the node restores its whole state.
+    /// </summary>
+    void NoteNodeIdTaken(NodeIdInUseException e)
+    {
+        if (Interlocked.Exchange(ref _nodeIdInUse, 1) == 0) NodeIdTaken?.Invoke(e);
     }
 }

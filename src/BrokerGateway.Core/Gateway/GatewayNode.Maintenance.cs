@@ -39,7 +39,13 @@ public sealed partial class GatewayNode
             try
             {
                 // Makes the node's entries exactly this list: closed-while-down connections go too.
-                await Presence.RestoreNodeAsync(NodeId, _connections.Values.Select(Snapshot).ToArray(), ct);
+                await Presence.RestoreNodeAsync(NodeId, _connections.Values.Select(Snapshot).ToArray(), InstanceId, ct);
+            }
+            catch (NodeIdInUseException e)
+            {
+                // Taken between the renewal and the restore: the round ends as if the renewal had found it so.
+                NoteNodeIdTaken(e);
+                return 0;
             }
             catch (Exception e)
             {
@@ -90,9 +96,11 @@ public sealed partial class GatewayNode
             try { await CloseAsync(connection, CloseCodes.Draining); }
             catch (Exception) { /* a close handler failed: the drain goes on, and removing the node below clears its presence */ }
         }
-        // The lease and entries under this node id belong to the instance holding it, not to this one.
+        // The lease and entries under this node id belong to the instance holding it, not to this one; the
+        // store refuses the removal too when the holder took it since this node's last renewal.
         if (NodeIdInUse) return;
-        try { await Presence.RemoveNodeAsync(NodeId, ct); }
+        try { await Presence.RemoveNodeAsync(NodeId, InstanceId, ct); }
+        catch (NodeIdInUseException e) { NoteNodeIdTaken(e); }
         catch (Exception) { /* the lease lapses and the others sweep whatever is left */ }
     }
 }

@@ -24,7 +24,7 @@ public sealed partial class GatewayNode
             throw new GatewayException(ErrorCodes.LimitExceeded, $"a connection may be in at most {Options.MaxRoomsPerConnection} rooms");
         if (!connection.AddRoom(room)) return false;
         await Groups.AddAsync(Target.Room(connection.Nsp, room), connection, ct);
-        await WritePresenceAsync(p => p.JoinRoomAsync(connection.Nsp, connection.Id, room, ct));
+        await WritePresenceAsync(p => p.JoinRoomAsync(connection.Nsp, connection.Id, room, InstanceId, ct));
         MembershipChanged?.Invoke(connection, "join", room);
         await AnnounceAsync(connection, room, joined: true);
         return true;
@@ -35,7 +35,7 @@ public sealed partial class GatewayNode
         using var held = await connection.HoldChangesAsync(ct);
         if (connection.Forgotten || !connection.RemoveRoom(room)) return false;
         await Groups.RemoveAsync(Target.Room(connection.Nsp, room), connection);
-        await WritePresenceAsync(p => p.LeaveRoomAsync(connection.Nsp, connection.Id, room, ct));
+        await WritePresenceAsync(p => p.LeaveRoomAsync(connection.Nsp, connection.Id, room, InstanceId, ct));
         MembershipChanged?.Invoke(connection, "leave", room);
         await AnnounceAsync(connection, room, joined: false);
         return true;
@@ -52,7 +52,7 @@ public sealed partial class GatewayNode
             throw new GatewayException(ErrorCodes.LimitExceeded, $"a connection may hold at most {Options.MaxTopicsPerConnection} topics");
         if (!connection.AddTopic(topic)) return false;
         await Groups.AddAsync(Target.Topic(connection.Nsp, topic), connection, ct);
-        await WritePresenceAsync(p => p.SubscribeTopicAsync(connection.Nsp, connection.Id, topic, ct));
+        await WritePresenceAsync(p => p.SubscribeTopicAsync(connection.Nsp, connection.Id, topic, InstanceId, ct));
         MembershipChanged?.Invoke(connection, "subscribe", topic);
         return true;
     }
@@ -62,7 +62,7 @@ public sealed partial class GatewayNode
         using var held = await connection.HoldChangesAsync(ct);
         if (connection.Forgotten || !connection.RemoveTopic(topic)) return false;
         await Groups.RemoveAsync(Target.Topic(connection.Nsp, topic), connection);
-        await WritePresenceAsync(p => p.UnsubscribeTopicAsync(connection.Nsp, connection.Id, topic, ct));
+        await WritePresenceAsync(p => p.UnsubscribeTopicAsync(connection.Nsp, connection.Id, topic, InstanceId, ct));
         MembershipChanged?.Invoke(connection, "unsubscribe", topic);
         return true;
     }
@@ -72,7 +72,7 @@ public sealed partial class GatewayNode
         using var held = await connection.HoldChangesAsync();
         if (connection.Forgotten) return;
         connection.UpdateSession(values, replace);
-        await WritePresenceAsync(p => p.SetSessionAsync(connection.Nsp, connection.Id, values, replace));
+        await WritePresenceAsync(p => p.SetSessionAsync(connection.Nsp, connection.Id, values, replace, InstanceId));
     }
 
     /// <summary>Binds a connection to a user, or unbinds it (null): netsvr's ConnInfoUpdate of the uid.</summary>
@@ -84,7 +84,7 @@ public sealed partial class GatewayNode
         if (old is not null) await Groups.RemoveAsync(Target.User(connection.Nsp, old), connection);
         connection.Uid = uid;
         if (uid is not null) await Groups.AddAsync(Target.User(connection.Nsp, uid), connection);
-        await WritePresenceAsync(p => p.SetUserAsync(connection.Nsp, connection.Id, uid));
+        await WritePresenceAsync(p => p.SetUserAsync(connection.Nsp, connection.Id, uid, InstanceId));
     }
 
     /// <summary>

@@ -110,7 +110,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
         _connections[id] = connection;
         try
         {
-            await WritePresenceAsync(p => p.AddConnectionAsync(Snapshot(connection), ct));
+            await WritePresenceAsync(p => p.AddConnectionAsync(Snapshot(connection), InstanceId, ct));
             await Groups.AddAsync(Target.Connection(id), connection, ct);
             await Groups.AddAsync(Target.Namespace(request.Nsp), connection, ct);
             if (request.Uid is not null) await Groups.AddAsync(Target.User(request.Nsp, request.Uid), connection, ct);
@@ -204,7 +204,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
         if (connection.Uid is { } uid) await Groups.RemoveAsync(Target.User(connection.Nsp, uid), connection);
         foreach (var room in rooms) await Groups.RemoveAsync(Target.Room(connection.Nsp, room), connection);
         foreach (var topic in connection.Topics) await Groups.RemoveAsync(Target.Topic(connection.Nsp, topic), connection);
-        await WritePresenceAsync(p => p.RemoveConnectionAsync(connection.Nsp, connection.Id));
+        await WritePresenceAsync(p => p.RemoveConnectionAsync(connection.Nsp, connection.Id, InstanceId));
         return rooms;
     }
 
@@ -215,12 +215,18 @@ public sealed partial class GatewayNode : IAsyncDisposable
     /// <summary>
     /// Runs a presence write. A failure (the store is down) does not fail the client's request: this node
     /// still holds the truth, and maintenance writes its whole state back once the store answers again.
+    /// A write the store refused because another instance took this node's lease changed nothing of the
+    /// holder's entries; the node records that it lost its node id.
     /// </summary>
     async Task WritePresenceAsync(Func<IPresenceStore, Task> write)
     {
         try
         {
             await write(Presence);
+        }
+        catch (NodeIdInUseException e)
+        {
+            NoteNodeIdTaken(e);
         }
         catch (Exception)
         {

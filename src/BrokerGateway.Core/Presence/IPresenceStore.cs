@@ -12,6 +12,12 @@ namespace BrokerGateway.Core.Presence;
 ///   in a room without seeing the connection.</item>
 /// <item>Every entry is tagged with the node that owns the connection. Only that node changes it, except
 ///   the sweep of a dead node.</item>
+/// <item>A node's writes to its own entries carry its lease's <c>instance</c> (<see cref="NodeInfo.Instance"/>),
+///   checked in the same atomic step against the lease of the node the entry is tagged with (a connect's
+///   <see cref="ConnectionState.Node"/>): while another instance holds that lease unexpired, the write changes
+///   nothing and throws <see cref="NodeIdInUseException"/>, as a renewal would. So a process whose lapsed lease
+///   another process with the same node id took cannot remove or overwrite the holder's entries, even before
+///   its own next renewal notices. A null or empty instance writes unchecked.</item>
 /// <item>Counts are O(1) and exact: a user with two connections counts once; a guest is a connection
 ///   with no user.</item>
 /// <item>Lists are paged by an opaque cursor, in a stable store-defined order. A page holds at most
@@ -33,25 +39,25 @@ public interface IPresenceStore
     /// <see cref="ConnectionState.Node"/>. A connection already there is replaced whole (no leaves are owed
     /// for rooms it no longer lists: the caller decided them).
     /// </summary>
-    Task AddConnectionAsync(ConnectionState connection, CancellationToken ct = default);
+    Task AddConnectionAsync(ConnectionState connection, string? instance = null, CancellationToken ct = default);
 
     /// <summary>
     /// Removes a connection and all its memberships. Returns what it held (to emit the leaves it owes),
     /// or null if it was not there (already removed, or swept).
     /// </summary>
-    Task<ConnectionState?> RemoveConnectionAsync(string nsp, string conn, CancellationToken ct = default);
+    Task<ConnectionState?> RemoveConnectionAsync(string nsp, string conn, string? instance = null, CancellationToken ct = default);
 
     /// <summary>Adds a connection to a room; false if it was already a member or the connection is unknown.</summary>
-    Task<bool> JoinRoomAsync(string nsp, string conn, string room, CancellationToken ct = default);
+    Task<bool> JoinRoomAsync(string nsp, string conn, string room, string? instance = null, CancellationToken ct = default);
 
     /// <summary>Removes a connection from a room; false if it was not a member.</summary>
-    Task<bool> LeaveRoomAsync(string nsp, string conn, string room, CancellationToken ct = default);
+    Task<bool> LeaveRoomAsync(string nsp, string conn, string room, string? instance = null, CancellationToken ct = default);
 
     /// <summary>Subscribes a connection to a topic; false if already subscribed or the connection is unknown.</summary>
-    Task<bool> SubscribeTopicAsync(string nsp, string conn, string topic, CancellationToken ct = default);
+    Task<bool> SubscribeTopicAsync(string nsp, string conn, string topic, string? instance = null, CancellationToken ct = default);
 
     /// <summary>Unsubscribes a connection from a topic; false if it was not subscribed.</summary>
-    Task<bool> UnsubscribeTopicAsync(string nsp, string conn, string topic, CancellationToken ct = default);
+    Task<bool> UnsubscribeTopicAsync(string nsp, string conn, string topic, string? instance = null, CancellationToken ct = default);
 
     /// <summary>Removes every member from a room; returns the connections that were in it.</summary>
     Task<IReadOnlyList<Member>> ClearRoomAsync(string nsp, string room, CancellationToken ct = default);
@@ -63,10 +69,10 @@ public interface IPresenceStore
     /// Sets session values of a connection (merge), or replaces the whole session when <paramref name="replace"/>.
     /// A null value deletes that key. False if the connection is unknown.
     /// </summary>
-    Task<bool> SetSessionAsync(string nsp, string conn, IReadOnlyDictionary<string, string?> values, bool replace = false, CancellationToken ct = default);
+    Task<bool> SetSessionAsync(string nsp, string conn, IReadOnlyDictionary<string, string?> values, bool replace = false, string? instance = null, CancellationToken ct = default);
 
     /// <summary>Binds a connection to a user (or unbinds with null), moving its user index entries.</summary>
-    Task<bool> SetUserAsync(string nsp, string conn, string? uid, CancellationToken ct = default);
+    Task<bool> SetUserAsync(string nsp, string conn, string? uid, string? instance = null, CancellationToken ct = default);
 
     /// <summary>A connection's state, or null if it is not there.</summary>
     Task<ConnectionState?> GetConnectionAsync(string nsp, string conn, CancellationToken ct = default);
@@ -112,7 +118,7 @@ public interface IPresenceStore
     /// Removes a node's lease and all its entries (graceful shutdown, or before a restore); returns the
     /// connections removed. A connection removed here is not returned by any sweep.
     /// </summary>
-    Task<IReadOnlyList<ConnectionState>> RemoveNodeAsync(string node, CancellationToken ct = default);
+    Task<IReadOnlyList<ConnectionState>> RemoveNodeAsync(string node, string? instance = null, CancellationToken ct = default);
 
     /// <summary>Live nodes (lease not lapsed), with the connection count each last reported, in a stable order.</summary>
     Task<IReadOnlyList<NodeInfo>> ListNodesAsync(CancellationToken ct = default);
@@ -133,5 +139,5 @@ public interface IPresenceStore
     /// connection must carry <paramref name="node"/> as its <see cref="ConnectionState.Node"/>. Not atomic as
     /// a whole (a large node is written in batches); the node must not change its entries meanwhile.
     /// </summary>
-    Task RestoreNodeAsync(string node, IReadOnlyList<ConnectionState> connections, CancellationToken ct = default);
+    Task RestoreNodeAsync(string node, IReadOnlyList<ConnectionState> connections, string? instance = null, CancellationToken ct = default);
 }

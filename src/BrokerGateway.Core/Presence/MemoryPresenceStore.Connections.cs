@@ -2,28 +2,29 @@ namespace BrokerGateway.Core.Presence;
 
 public sealed partial class MemoryPresenceStore
 {
-    public Task AddConnectionAsync(ConnectionState connection, CancellationToken ct = default)
+    public Task AddConnectionAsync(ConnectionState connection, string? instance = null, CancellationToken ct = default)
     {
         PresenceIds.Check(connection);
         ct.ThrowIfCancellationRequested();
-        Write(connection.Nsp, create: true, missing: 0, ns => { Put(ns, connection); return 0; });
+        PutOwn(connection, instance);
         return Task.CompletedTask;
     }
 
-    public Task<ConnectionState?> RemoveConnectionAsync(string nsp, string conn, CancellationToken ct = default)
+    public Task<ConnectionState?> RemoveConnectionAsync(string nsp, string conn, string? instance = null, CancellationToken ct = default)
     {
         CheckConn(nsp, conn);
         ct.ThrowIfCancellationRequested();
-        return Task.FromResult(Write(nsp, create: false, missing: null, ns => Drop(ns, conn)));
+        return Task.FromResult(WriteConnection(nsp, conn, instance, missing: null, ns => Drop(ns, conn)));
     }
 
-    public Task<bool> SetSessionAsync(string nsp, string conn, IReadOnlyDictionary<string, string?> values, bool replace = false, CancellationToken ct = default)
+    public Task<bool> SetSessionAsync(string nsp, string conn, IReadOnlyDictionary<string, string?> values, bool replace = false,
+        string? instance = null, CancellationToken ct = default)
     {
         CheckConn(nsp, conn);
         ArgumentNullException.ThrowIfNull(values);
         foreach (var (key, value) in values) PresenceIds.CheckSessionEntry(key, value);
         ct.ThrowIfCancellationRequested();
-        return Task.FromResult(Write(nsp, create: false, missing: false, ns =>
+        return Task.FromResult(WriteConnection(nsp, conn, instance, missing: false, ns =>
         {
             if (!ns.Connections.TryGetValue(conn, out var connection)) return false;
             if (replace) connection.Session.Clear();
@@ -36,12 +37,12 @@ public sealed partial class MemoryPresenceStore
         }));
     }
 
-    public Task<bool> SetUserAsync(string nsp, string conn, string? uid, CancellationToken ct = default)
+    public Task<bool> SetUserAsync(string nsp, string conn, string? uid, string? instance = null, CancellationToken ct = default)
     {
         CheckConn(nsp, conn);
         if (uid is not null) PresenceIds.Check(uid, nameof(uid));
         ct.ThrowIfCancellationRequested();
-        return Task.FromResult(Write(nsp, create: false, missing: false, ns => ns.SetUser(conn, uid)));
+        return Task.FromResult(WriteConnection(nsp, conn, instance, missing: false, ns => ns.SetUser(conn, uid)));
     }
 
     public Task<ConnectionState?> GetConnectionAsync(string nsp, string conn, CancellationToken ct = default)

@@ -2,17 +2,17 @@ namespace BrokerGateway.Core.Presence;
 
 public sealed partial class MemoryPresenceStore
 {
-    public Task<bool> JoinRoomAsync(string nsp, string conn, string room, CancellationToken ct = default) =>
-        Join(nsp, conn, "room", room, c => c.Rooms, ns => ns.Rooms, ct);
+    public Task<bool> JoinRoomAsync(string nsp, string conn, string room, string? instance = null, CancellationToken ct = default) =>
+        Join(nsp, conn, "room", room, c => c.Rooms, ns => ns.Rooms, instance, ct);
 
-    public Task<bool> LeaveRoomAsync(string nsp, string conn, string room, CancellationToken ct = default) =>
-        Leave(nsp, conn, "room", room, c => c.Rooms, ns => ns.Rooms, ct);
+    public Task<bool> LeaveRoomAsync(string nsp, string conn, string room, string? instance = null, CancellationToken ct = default) =>
+        Leave(nsp, conn, "room", room, c => c.Rooms, ns => ns.Rooms, instance, ct);
 
-    public Task<bool> SubscribeTopicAsync(string nsp, string conn, string topic, CancellationToken ct = default) =>
-        Join(nsp, conn, "topic", topic, c => c.Topics, ns => ns.Topics, ct);
+    public Task<bool> SubscribeTopicAsync(string nsp, string conn, string topic, string? instance = null, CancellationToken ct = default) =>
+        Join(nsp, conn, "topic", topic, c => c.Topics, ns => ns.Topics, instance, ct);
 
-    public Task<bool> UnsubscribeTopicAsync(string nsp, string conn, string topic, CancellationToken ct = default) =>
-        Leave(nsp, conn, "topic", topic, c => c.Topics, ns => ns.Topics, ct);
+    public Task<bool> UnsubscribeTopicAsync(string nsp, string conn, string topic, string? instance = null, CancellationToken ct = default) =>
+        Leave(nsp, conn, "topic", topic, c => c.Topics, ns => ns.Topics, instance, ct);
 
     public Task<IReadOnlyList<Member>> ClearRoomAsync(string nsp, string room, CancellationToken ct = default) =>
         Clear(nsp, "room", room, c => c.Rooms, ns => ns.Rooms, ct);
@@ -21,12 +21,12 @@ public sealed partial class MemoryPresenceStore
         Clear(nsp, "topic", topic, c => c.Topics, ns => ns.Topics, ct);
 
     Task<bool> Join(string nsp, string conn, string what, string name, Func<MemoryConnection, HashSet<string>> mine,
-        Func<MemoryNamespace, MemoryGroups> groups, CancellationToken ct)
+        Func<MemoryNamespace, MemoryGroups> groups, string? instance, CancellationToken ct)
     {
         CheckConn(nsp, conn);
         PresenceIds.Check(name, what);
         ct.ThrowIfCancellationRequested();
-        return Task.FromResult(Write(nsp, create: false, missing: false, ns =>
+        return Task.FromResult(WriteConnection(nsp, conn, instance, missing: false, ns =>
         {
             if (!ns.Connections.TryGetValue(conn, out var c) || !mine(c).Add(name)) return false;
             groups(ns).Add(name, conn);
@@ -35,12 +35,12 @@ public sealed partial class MemoryPresenceStore
     }
 
     Task<bool> Leave(string nsp, string conn, string what, string name, Func<MemoryConnection, HashSet<string>> mine,
-        Func<MemoryNamespace, MemoryGroups> groups, CancellationToken ct)
+        Func<MemoryNamespace, MemoryGroups> groups, string? instance, CancellationToken ct)
     {
         CheckConn(nsp, conn);
         PresenceIds.Check(name, what);
         ct.ThrowIfCancellationRequested();
-        return Task.FromResult(Write(nsp, create: false, missing: false, ns =>
+        return Task.FromResult(WriteConnection(nsp, conn, instance, missing: false, ns =>
         {
             if (!ns.Connections.TryGetValue(conn, out var c) || !mine(c).Remove(name)) return false;
             groups(ns).Remove(name, conn);

@@ -52,15 +52,19 @@ public sealed partial class MemoryPresenceStore
         return Task.FromResult<IReadOnlyList<SweptNode>>(claimed.Select(node => new SweptNode(node, RemoveEntriesOf(node))).ToArray());
     }
 
-    public Task<IReadOnlyList<ConnectionState>> RemoveNodeAsync(string node, CancellationToken ct = default)
+    public Task<IReadOnlyList<ConnectionState>> RemoveNodeAsync(string node, string? instance = null, CancellationToken ct = default)
     {
         PresenceIds.Check(node, nameof(node));
         ct.ThrowIfCancellationRequested();
-        lock (_leaseGate) _leases.Remove(node);
+        lock (_leaseGate)
+        {
+            if (!string.IsNullOrEmpty(instance) && HeldByAnother(node, instance)) throw new NodeIdInUseException(node);
+            _leases.Remove(node);
+        }
         return Task.FromResult(RemoveEntriesOf(node));
     }
 
-    public Task RestoreNodeAsync(string node, IReadOnlyList<ConnectionState> connections, CancellationToken ct = default)
+    public Task RestoreNodeAsync(string node, IReadOnlyList<ConnectionState> connections, string? instance = null, CancellationToken ct = default)
     {
         PresenceIds.Check(node, nameof(node));
         ArgumentNullException.ThrowIfNull(connections);
@@ -72,16 +76,40 @@ public sealed partial class MemoryPresenceStore
         }
         ct.ThrowIfCancellationRequested();
 
+        // Each write is checked on its own, as the Redis store checks each batch.
         var listed = connections.Select(c => (c.Nsp, c.Conn)).ToHashSet();
         if (_nodeConnections.TryGetValue(node, out var entries))
         {
             foreach (var (nsp, conn) in entries.Keys.Where(e => !listed.Contains(e)).ToArray())
-                Write(nsp, create: false, missing: 0, ns => { DropIfOwned(ns, conn, node); return 0; });
+            {
+                var refused = Write(nsp, create: false, missing: false, ns =>
+                {
+                    if (LeaseRefuses(node, instance)) return true;
+                    DropIfOwned(ns, conn, node);
+                    return false;
+                });
+                if (refused) throw new NodeIdInUseException(node);
+            }
         }
-        foreach (var connection in connections)
-            Write(connection.Nsp, create: true, missing: 0, ns => { Put(ns, connection); return 0; });
+        foreach (var connection in connections) PutOwn(connection, instance);
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// True when a write by <paramref name="instance"/> to <paramref name="node"/>'s entries must change
+    /// nothing: another instance holds the node's unexpired lease (null or empty: unchecked). Writers call it
+    /// under the namespace's lock, so a lease taken after the check orders after the write it guards: the
+    /// taker's own writes to that namespace wait for the lock.
+    /// </summary>
+    bool LeaseRefuses(string node, string? instance)
+    {
+        if (string.IsNullOrEmpty(instance)) return false;
+        lock (_leaseGate) return HeldByAnother(node, instance);
+    }
+
+    /// <summary>Whether another instance holds the node's unexpired lease. Under <see cref="_leaseGate"/>.</summary>
+    bool HeldByAnother(string node, string instance) =>
+        _leases.TryGetValue(node, out var lease) && lease.Expires > _time.GetUtcNow() && lease.Info.Instance != instance;
 
     /// <summary>Removes every connection the node owns; each is returned by exactly one caller.</summary>
     IReadOnlyList<ConnectionState> RemoveEntriesOf(string node)

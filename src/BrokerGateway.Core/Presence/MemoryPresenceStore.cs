@@ -72,6 +72,40 @@ public sealed partial class MemoryPresenceStore : IPresenceStore
         if (_nodeConnections.TryGetValue(node, out var entries)) entries.TryRemove((nsp, conn), out _);
     }
 
+    /// <summary>
+    /// <see cref="Write{T}"/> of a change to one connection, refused (<see cref="NodeIdInUseException"/>, having
+    /// changed nothing) when the lease of the node the connection is tagged with refuses
+    /// <paramref name="instance"/>. A connection that is not there passes: the write finds nothing to change.
+    /// </summary>
+    T WriteConnection<T>(string nsp, string conn, string? instance, T missing, Func<MemoryNamespace, T> write)
+    {
+        string? refusedBy = null;
+        var result = Write(nsp, create: false, missing, ns =>
+        {
+            if (ns.Connections.TryGetValue(conn, out var c) && LeaseRefuses(c.Node, instance))
+            {
+                refusedBy = c.Node;
+                return missing;
+            }
+            return write(ns);
+        });
+        if (refusedBy is not null) throw new NodeIdInUseException(refusedBy);
+        return result;
+    }
+
+    /// <summary>Adds or replaces a connection as a connect does, refused like <see cref="WriteConnection{T}"/> by its node's lease.</summary>
+    void PutOwn(ConnectionState connection, string? instance)
+    {
+        // Refused inside the lambda, not thrown from it, so a namespace created for the write and left empty is retired.
+        var refused = Write(connection.Nsp, create: true, missing: false, ns =>
+        {
+            if (LeaseRefuses(connection.Node, instance)) return true;
+            Put(ns, connection);
+            return false;
+        });
+        if (refused) throw new NodeIdInUseException(connection.Node);
+    }
+
     /// <summary>Adds or replaces a connection, keeping the node index right. Under the namespace's lock.</summary>
     void Put(MemoryNamespace ns, ConnectionState state)
     {

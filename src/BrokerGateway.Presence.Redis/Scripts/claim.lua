@@ -1,5 +1,6 @@
 -- Claims a node and removes all its entries. ARGV: P, node, mode ('sweep' | 'remove'); in sweep mode also
--- the claim's id and how long (ms) Redis keeps its reply.
+-- the claim's id and how long (ms) Redis keeps its reply; in remove mode the removing instance ('' unchecked),
+-- refused while another instance holds the node's lease (a drain must not remove the holder's entries).
 -- sweep claims only a node whose lease lapsed; removing it from the registry is the claim, and this
 -- script is atomic, so among any number of sweepers exactly one gets the node's connections.
 -- Returns false if not claimed, else { nsp, conn, fields } for each connection removed.
@@ -13,6 +14,8 @@ if mode == 'sweep' then
   if reply then return cmsgpack.unpack(reply) end
   local expires = redis.call('ZSCORE', k_nodes(), d)
   if not expires or tonumber(expires) > now_ms() then return false end
+else
+  check_lease(d, ARGV[4])
 end
 -- Every entry is read before anything changes. Redis keeps what a script wrote before an error, so a
 -- claim failing half way (on an entry it cannot read, such as a key of another type) would take the node

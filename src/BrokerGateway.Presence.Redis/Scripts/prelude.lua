@@ -21,6 +21,23 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- Refuses a write by instance i to node d's entries while another instance holds d's unexpired lease (the
+-- node hash expires with it), before the write changes anything: the store throws NodeIdInUseException, as
+-- for a renewal renew.lua refuses. A process whose lapsed lease another process with the same node id took
+-- must not remove or overwrite the holder's entries before its own next renewal notices. i == '': unchecked.
+local function check_lease(d, i)
+  if i == '' then return end
+  local holder = redis.call('HGET', k_node(d), 'inst')
+  if holder and holder ~= i then error({ err = 'NODEIDINUSE ' .. d }) end
+end
+
+-- The same check against the node a connection is tagged with; a connection that is not there has nothing to change.
+local function check_conn_lease(n, c, i)
+  if i == '' then return end
+  local d = redis.call('HGET', k_conn(n, c), 'n')
+  if d then check_lease(d, i) end
+end
+
 -- A member joins a group (sorted set, score 0, ordered by bytes for paging); the group's name goes into
 -- the index of non-empty groups when it gets its first member.
 local function group_add(key, index, name, member)

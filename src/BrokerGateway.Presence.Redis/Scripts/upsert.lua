@@ -1,7 +1,9 @@
--- Adds or replaces connections (connect, restore). Per connection, from ARGV[2] on:
--- nsp, conn, uid ('' for a guest), node, connected-at ms, room count, rooms..., topic count, topics...,
--- session pair count, key, value, ...
-local i = 2
+-- Adds or replaces connections (connect, restore). ARGV[2]: the node they are written for (each carries it),
+-- ARGV[3]: the writing instance ('' unchecked), checked against that node's lease first. Per connection,
+-- from ARGV[4] on: nsp, conn, uid ('' for a guest), node, connected-at ms, room count, rooms..., topic count,
+-- topics..., session pair count, key, value, ...
+check_lease(ARGV[2], ARGV[3])
+local i = 4
 while i <= #ARGV do
   local n, c, u, d, at = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   i = i + 5

@@ -33,7 +33,7 @@ public sealed class HandlerFailureTests
         var store = new MemoryPresenceStore();
         await using var broker = new MemoryBroker();
         var node = new GatewayNode(new GatewayOptions(), broker, store);
-        await store.RenewLeaseAsync(new NodeInfo(node.NodeId, "", 0, DateTimeOffset.UtcNow), TimeSpan.FromMinutes(1));
+        await node.RegisterAsync();
         for (var i = 0; i < 3; i++) await node.OpenAsync(new ConnectRequest("default", $"u{i}", SilentDialect.Instance));
         var closes = 0;
         node.ConnectionClosed += (_, _) =>

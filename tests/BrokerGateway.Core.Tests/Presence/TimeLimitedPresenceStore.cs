@@ -10,23 +10,23 @@ public sealed class TimeLimitedPresenceStore(IPresenceStore inner, TimeSpan limi
 {
     public IPresenceStore Inner => inner;
 
-    public Task AddConnectionAsync(ConnectionState connection, CancellationToken ct = default) =>
-        inner.AddConnectionAsync(connection, ct).WaitAsync(limit);
+    public Task AddConnectionAsync(ConnectionState connection, string? instance = null, CancellationToken ct = default) =>
+        inner.AddConnectionAsync(connection, instance, ct).WaitAsync(limit);
 
-    public Task<ConnectionState?> RemoveConnectionAsync(string nsp, string conn, CancellationToken ct = default) =>
-        inner.RemoveConnectionAsync(nsp, conn, ct).WaitAsync(limit);
+    public Task<ConnectionState?> RemoveConnectionAsync(string nsp, string conn, string? instance = null, CancellationToken ct = default) =>
+        inner.RemoveConnectionAsync(nsp, conn, instance, ct).WaitAsync(limit);
 
-    public Task<bool> JoinRoomAsync(string nsp, string conn, string room, CancellationToken ct = default) =>
-        inner.JoinRoomAsync(nsp, conn, room, ct).WaitAsync(limit);
+    public Task<bool> JoinRoomAsync(string nsp, string conn, string room, string? instance = null, CancellationToken ct = default) =>
+        inner.JoinRoomAsync(nsp, conn, room, instance, ct).WaitAsync(limit);
 
-    public Task<bool> LeaveRoomAsync(string nsp, string conn, string room, CancellationToken ct = default) =>
-        inner.LeaveRoomAsync(nsp, conn, room, ct).WaitAsync(limit);
+    public Task<bool> LeaveRoomAsync(string nsp, string conn, string room, string? instance = null, CancellationToken ct = default) =>
+        inner.LeaveRoomAsync(nsp, conn, room, instance, ct).WaitAsync(limit);
 
-    public Task<bool> SubscribeTopicAsync(string nsp, string conn, string topic, CancellationToken ct = default) =>
-        inner.SubscribeTopicAsync(nsp, conn, topic, ct).WaitAsync(limit);
+    public Task<bool> SubscribeTopicAsync(string nsp, string conn, string topic, string? instance = null, CancellationToken ct = default) =>
+        inner.SubscribeTopicAsync(nsp, conn, topic, instance, ct).WaitAsync(limit);
 
-    public Task<bool> UnsubscribeTopicAsync(string nsp, string conn, string topic, CancellationToken ct = default) =>
-        inner.UnsubscribeTopicAsync(nsp, conn, topic, ct).WaitAsync(limit);
+    public Task<bool> UnsubscribeTopicAsync(string nsp, string conn, string topic, string? instance = null, CancellationToken ct = default) =>
+        inner.UnsubscribeTopicAsync(nsp, conn, topic, instance, ct).WaitAsync(limit);
 
     public Task<IReadOnlyList<Member>> ClearRoomAsync(string nsp, string room, CancellationToken ct = default) =>
         inner.ClearRoomAsync(nsp, room, ct).WaitAsync(limit);
@@ -34,11 +34,12 @@ public sealed class TimeLimitedPresenceStore(IPresenceStore inner, TimeSpan limi
     public Task<IReadOnlyList<Member>> DeleteTopicAsync(string nsp, string topic, CancellationToken ct = default) =>
         inner.DeleteTopicAsync(nsp, topic, ct).WaitAsync(limit);
 
-    public Task<bool> SetSessionAsync(string nsp, string conn, IReadOnlyDictionary<string, string?> values, bool replace = false, CancellationToken ct = default) =>
-        inner.SetSessionAsync(nsp, conn, values, replace, ct).WaitAsync(limit);
+    public Task<bool> SetSessionAsync(string nsp, string conn, IReadOnlyDictionary<string, string?> values, bool replace = false,
+        string? instance = null, CancellationToken ct = default) =>
+        inner.SetSessionAsync(nsp, conn, values, replace, instance, ct).WaitAsync(limit);
 
-    public Task<bool> SetUserAsync(string nsp, string conn, string? uid, CancellationToken ct = default) =>
-        inner.SetUserAsync(nsp, conn, uid, ct).WaitAsync(limit);
+    public Task<bool> SetUserAsync(string nsp, string conn, string? uid, string? instance = null, CancellationToken ct = default) =>
+        inner.SetUserAsync(nsp, conn, uid, instance, ct).WaitAsync(limit);
 
     public Task<ConnectionState?> GetConnectionAsync(string nsp, string conn, CancellationToken ct = default) =>
         inner.GetConnectionAsync(nsp, conn, ct).WaitAsync(limit);
@@ -94,8 +95,8 @@ public sealed class TimeLimitedPresenceStore(IPresenceStore inner, TimeSpan limi
     public Task<bool> RenewLeaseAsync(NodeInfo node, TimeSpan ttl, CancellationToken ct = default) =>
         inner.RenewLeaseAsync(node, ttl, ct).WaitAsync(limit);
 
-    public Task<IReadOnlyList<ConnectionState>> RemoveNodeAsync(string node, CancellationToken ct = default) =>
-        inner.RemoveNodeAsync(node, ct).WaitAsync(limit);
+    public Task<IReadOnlyList<ConnectionState>> RemoveNodeAsync(string node, string? instance = null, CancellationToken ct = default) =>
+        inner.RemoveNodeAsync(node, instance, ct).WaitAsync(limit);
 
     public Task<IReadOnlyList<NodeInfo>> ListNodesAsync(CancellationToken ct = default) =>
         inner.ListNodesAsync(ct).WaitAsync(limit);
@@ -103,6 +104,6 @@ public sealed class TimeLimitedPresenceStore(IPresenceStore inner, TimeSpan limi
     public Task<IReadOnlyList<SweptNode>> SweepDeadNodesAsync(CancellationToken ct = default) =>
         inner.SweepDeadNodesAsync(ct).WaitAsync(limit);
 
-    public Task RestoreNodeAsync(string node, IReadOnlyList<ConnectionState> connections, CancellationToken ct = default) =>
-        inner.RestoreNodeAsync(node, connections, ct).WaitAsync(limit);
+    public Task RestoreNodeAsync(string node, IReadOnlyList<ConnectionState> connections, string? instance = null, CancellationToken ct = default) =>
+        inner.RestoreNodeAsync(node, connections, instance, ct).WaitAsync(limit);
 }

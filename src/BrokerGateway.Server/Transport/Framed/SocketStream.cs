@@ -11,11 +11,13 @@ namespace BrokerGateway.Server.Transport.Framed;
 internal sealed class SocketStream : Stream
 {
     readonly Socket _socket;
+    readonly SafeSocketHandle _handle; // kept: the property marks the handle exposed on every read
 
     public SocketStream(Socket socket)
     {
         socket.Blocking = false; // a send the kernel cannot take now says so instead of waiting
         _socket = socket;
+        _handle = socket.SafeHandle;
     }
 
     public override bool CanRead => true;
@@ -51,7 +53,7 @@ internal sealed class SocketStream : Stream
     public bool TryHoldDescriptor(out int fd)
     {
         fd = -1;
-        var handle = _socket.SafeHandle;
+        var handle = _handle;
         var held = false;
         try
         {
@@ -70,7 +72,7 @@ internal sealed class SocketStream : Stream
         return true;
     }
 
-    public void ReleaseDescriptor() => _socket.SafeHandle.DangerousRelease();
+    public void ReleaseDescriptor() => _handle.DangerousRelease();
 
     /// <summary>Sends what the kernel takes without waiting; returns how much that was.</summary>
     int SendNow(ReadOnlySpan<byte> bytes)

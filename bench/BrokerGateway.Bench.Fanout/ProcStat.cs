@@ -4,14 +4,33 @@ using System.Runtime.InteropServices;
 namespace BrokerGateway.Bench.Fanout;
 
 /// <summary>CPU time, memory and context switches of one process, as Linux keeps them in /proc (proc(5)).</summary>
+/// <param name="SwitchesByThread">Each live thread's (voluntary, involuntary) switches: a difference is taken thread by
+/// thread, since a thread that ends between two samples takes its count with it.</param>
 public readonly record struct ProcSample(double UserSeconds, double SystemSeconds, long RssBytes, long Threads,
-    long VoluntarySwitches, long InvoluntarySwitches)
+    long VoluntarySwitches, long InvoluntarySwitches, IReadOnlyDictionary<int, (long Voluntary, long Involuntary)>? SwitchesByThread = null)
 {
     public double CpuSeconds => UserSeconds + SystemSeconds;
 
-    public static ProcSample operator -(ProcSample a, ProcSample b) => new(
-        a.UserSeconds - b.UserSeconds, a.SystemSeconds - b.SystemSeconds, a.RssBytes - b.RssBytes,
-        a.Threads - b.Threads, a.VoluntarySwitches - b.VoluntarySwitches, a.InvoluntarySwitches - b.InvoluntarySwitches);
+    /// <summary>
+    /// The change from <paramref name="b"/> to <paramref name="a"/>. Switches count the threads alive at
+    /// <paramref name="a"/> (those that ended meanwhile are left out, never counted negative).
+    /// </summary>
+    public static ProcSample operator -(ProcSample a, ProcSample b)
+    {
+        long voluntary = a.VoluntarySwitches - b.VoluntarySwitches, involuntary = a.InvoluntarySwitches - b.InvoluntarySwitches;
+        if (a.SwitchesByThread is { } after && b.SwitchesByThread is { } before)
+        {
+            voluntary = involuntary = 0;
+            foreach (var (tid, (v, i)) in after)
+            {
+                var (v0, i0) = before.GetValueOrDefault(tid);
+                voluntary += v - v0;
+                involuntary += i - i0;
+            }
+        }
+        return new(a.UserSeconds - b.UserSeconds, a.SystemSeconds - b.SystemSeconds, a.RssBytes - b.RssBytes,
+            a.Threads - b.Threads, voluntary, involuntary);
+    }
 
     public static ProcSample operator +(ProcSample a, ProcSample b) => new(
         a.UserSeconds + b.UserSeconds, a.SystemSeconds + b.SystemSeconds, a.RssBytes + b.RssBytes,
@@ -39,22 +58,27 @@ public static partial class ProcStat
         }
         // A process's status counts the switches of its main thread only; the threads' own files have the rest.
         long voluntary = 0, involuntary = 0;
+        var byThread = new Dictionary<int, (long, long)>();
         foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
         {
             try
             {
+                long v = 0, i = 0;
                 foreach (var line in File.ReadLines(Path.Combine(task, "status")))
                 {
-                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)) voluntary += Number(line);
-                    else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal)) involuntary += Number(line);
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)) v = Number(line);
+                    else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal)) i = Number(line);
                 }
+                byThread[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = (v, i);
+                voluntary += v;
+                involuntary += i;
             }
             catch (IOException)
             {
                 // The thread ended while we looked.
             }
         }
-        return new ProcSample((double)utime / ClockTicks, (double)stime / ClockTicks, rss, threads, voluntary, involuntary);
+        return new ProcSample((double)utime / ClockTicks, (double)stime / ClockTicks, rss, threads, voluntary, involuntary, byThread);
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using BrokerGateway.Server.Auth;
 using BrokerGateway.Server.Hosting;
-using Microsoft.AspNetCore.Connections;
 
 var configuration = new ConfigurationBuilder()
     .SetBasePath(AppContext.BaseDirectory)
@@ -41,10 +40,6 @@ try
 catch (StartupException e)
 {
     return CannotStart(ExitCodes.Unavailable, [e.Message]);
-}
-catch (IOException e) when (e.InnerException is AddressInUseException)
-{
-    return CannotStart(ExitCodes.Unavailable, [$"{e.Message} (BGW_PUBLIC_PORT, BGW_GRPC_PORT, BGW_INTERNAL_PORT)"]);
 }
 
 // One line per problem on standard error, and no stack trace: what is wrong is the configuration or the

@@ -10,6 +10,7 @@ using BrokerGateway.Server.Transport.Framed;
 using BrokerGateway.Server.Uplink;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace BrokerGateway.Server.Hosting;
 
@@ -21,11 +22,26 @@ public static class GatewayHost
 {
     /// <summary>Connects the backends and builds the app; the caller runs or starts it.</summary>
     /// <exception cref="InvalidSettingsException">A setting is out of range, or settings contradict each other.</exception>
-    /// <exception cref="StartupException">NATS did not answer, or another running replica holds the node id.</exception>
+    /// <exception cref="StartupException">A port is in use, NATS did not answer, or another running replica holds the node id.</exception>
     public static async Task<WebApplication> CreateAsync(ServerSettings settings, string[]? args = null,
         Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
     {
         settings.Validate();
+        var sockets = ListenSockets.Bind(settings);
+        try
+        {
+            return await BuildAsync(settings, sockets, args, configure, ct);
+        }
+        catch
+        {
+            sockets.Dispose();
+            throw;
+        }
+    }
+
+    static async Task<WebApplication> BuildAsync(ServerSettings settings, ListenSockets sockets, string[]? args,
+        Action<WebApplicationBuilder>? configure, CancellationToken ct)
+    {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = args,
@@ -40,6 +56,9 @@ public static class GatewayHost
             k.Listen(bind, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
             k.Listen(bind, settings.InternalPort, o => o.Protocols = HttpProtocols.Http1);
         });
+        // Created by a factory, so the host disposes the sockets no listener took.
+        builder.Services.AddSingleton(_ => sockets);
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<ListenSockets>((o, bound) => o.CreateBoundListenSocket = bound.Take);
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = settings.DrainNotice + settings.DrainSpread + TimeSpan.FromSeconds(10));
 
         var backends = await Backends.ConnectAsync(settings, ct);
@@ -121,7 +140,7 @@ public static class GatewayHost
     /// connection, below HTTP (<see cref="UpgradeListener"/>); every other request goes on to Kestrel's HTTP/1.1.
     /// </summary>
     static Func<IServiceProvider, IConnectionListenerFactory> TakeClientUpgrades(ServerSettings settings) => services =>
-        new UpgradeTransport(settings.PublicPort, endPoint => new UpgradeListener(endPoint, NativeEndpoint.Path,
+        new UpgradeTransport(settings.PublicPort, endPoint => new UpgradeListener(services.GetRequiredService<ListenSockets>().Take(endPoint), NativeEndpoint.Path,
             (FramedClientSocket.Acceptor)services.GetRequiredService<IClientSocketAcceptor>(), settings.Limits.PingInterval,
             services.GetRequiredService<NativeEndpoint>().TakeOver, services.GetRequiredService<ILogger<UpgradeListener>>()));
 }

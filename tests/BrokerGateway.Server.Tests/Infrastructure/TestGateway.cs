@@ -1,7 +1,7 @@
+using System.Net.Sockets;
 using BrokerGateway.Core.Gateway;
 using BrokerGateway.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -65,7 +65,7 @@ public sealed class TestGateway : IAsyncDisposable
 
     /// <summary>
     /// Starts a replica so that a port taken between choosing it and binding it costs a retry on fresh ports
-    /// instead of a failed test; the half-started host is disposed, so it leaves no lease behind.
+    /// instead of a failed test; a replica whose port is taken stops before it connects or takes a lease.
     /// </summary>
     /// <param name="settings">Called once per attempt: each must choose fresh ports (<see cref="DefaultSettings"/> does).</param>
     public static async Task<TestGateway> StartAsync(Func<ServerSettings> settings)
@@ -74,15 +74,19 @@ public sealed class TestGateway : IAsyncDisposable
         {
             var chosen = settings();
             var logs = new LogEvents();
-            var app = await GatewayHost.CreateAsync(chosen, configure: b => Log(b, logs));
+            WebApplication app;
+            try
+            {
+                app = await GatewayHost.CreateAsync(chosen, configure: b => Log(b, logs));
+            }
+            catch (StartupException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } && attempt < 5)
+            {
+                continue;
+            }
             try
             {
                 await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
                 return new TestGateway(app, chosen, logs);
-            }
-            catch (IOException e) when (e.InnerException is AddressInUseException && attempt < 5)
-            {
-                await app.DisposeAsync();
             }
             catch
             {

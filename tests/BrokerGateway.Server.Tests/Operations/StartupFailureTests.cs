@@ -31,15 +31,21 @@ public sealed class StartupFailureTests
         Assert.DoesNotContain("hunter2", run.Output + run.Errors, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ATakenPort_ExitsWithStatus1_WithoutClaimingToListen()
+    [Theory]
+    [InlineData("BGW_PUBLIC_PORT (Gateway:PublicPort)")]
+    [InlineData("BGW_GRPC_PORT (Gateway:GrpcPort)")]
+    [InlineData("BGW_INTERNAL_PORT (Gateway:InternalPort)")]
+    public async Task ATakenPort_ExitsWithStatus1_NamingItsSetting_WithoutAStackTrace(string setting)
     {
         using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         holder.Start();
         var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
-        var run = await ServerRun.UntilExitAsync(new Dictionary<string, string> { ["BGW_PUBLIC_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Limit);
+        var variable = setting[..setting.IndexOf(' ', StringComparison.Ordinal)];
+        var run = await ServerRun.UntilExitAsync(new Dictionary<string, string> { [variable] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Limit);
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains($"127.0.0.1:{port}: address already in use", run.Errors, StringComparison.Ordinal);
+        Assert.Contains($"{setting}: 127.0.0.1:{port}: address already in use", run.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Output + run.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("fail:", run.Output, StringComparison.Ordinal); // the host's own "Hosting failed to start"
         Assert.DoesNotContain("listening:", run.Output, StringComparison.Ordinal);
     }
 }

@@ -55,7 +55,8 @@ public sealed class UpgradeListener : IConnectionListener
     volatile bool _unbound;
     int _running = 1; // taken-over sockets still running, plus one for the listener until it is disposed
 
-    internal UpgradeListener(EndPoint endPoint, string path, FramedClientSocket.Acceptor acceptor, TimeSpan keepAlive, UpgradeRoute route,
+    /// <param name="listenSocket">Bound, not yet listening; the listener owns it.</param>
+    internal UpgradeListener(Socket listenSocket, string path, FramedClientSocket.Acceptor acceptor, TimeSpan keepAlive, UpgradeRoute route,
         ILogger logger)
     {
         _path = path;
@@ -64,14 +65,7 @@ public sealed class UpgradeListener : IConnectionListener
         _route = route;
         _log = logger;
         _requestLineStart = Encoding.ASCII.GetBytes("GET " + path);
-        try
-        {
-            _listenSocket = SocketTransportOptions.CreateDefaultBoundListenSocket(endPoint);
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
-        {
-            throw new AddressInUseException(e.Message, e); // what Kestrel reports for its own transport
-        }
+        _listenSocket = listenSocket;
         _listenSocket.Listen(512);
         EndPoint = _listenSocket.LocalEndPoint!;
         _kestrelConnections = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), logger);

@@ -18,11 +18,8 @@ public sealed partial class GrpcCallContext
     /// <summary>The request's <c>grpc-encoding</c>, read once at the start of the call.</summary>
     internal string? RequestEncoding { get; private set; }
 
-    /// <summary>
-    /// Reads the call headers: <c>grpc-encoding</c>, and <c>grpc-timeout</c> to arm the deadline. False when
-    /// the timeout is malformed (the status was sent).
-    /// </summary>
-    internal bool TryStart()
+    /// <summary>Reads <c>grpc-encoding</c>, and arms the deadline of the caller's <c>grpc-timeout</c> (checked by the dispatcher).</summary>
+    internal void Start(TimeSpan? timeout)
     {
         var headers = _http.Request.Headers;
         var encoding = headers[GrpcProtocol.EncodingHeader];
@@ -34,18 +31,9 @@ public sealed partial class GrpcCallContext
             if (!GrpcProtocol.IsIdentityEncoding(RequestEncoding))
                 _http.Response.Headers[GrpcProtocol.AcceptEncodingHeader] = "identity";
         }
-        var header = headers[GrpcProtocol.TimeoutHeader];
-        if (header.Count == 0) return true;
-        var value = header.ToString();
-        if (!GrpcTimeout.TryParse(value, out var timeout))
-        {
-            GrpcServerLog.InvalidTimeout(_logger, Method, value);
-            WriteStatus(StatusCode.Internal, $"Malformed grpc-timeout '{value}'.");
-            return false;
-        }
-        _deadline = new ServerCallDeadlineManager(_options.TimeProvider, timeout, _http.RequestAborted, OnDeadlineExceededAsync, ResetBlockedFlush);
+        if (timeout is not { } armed) return;
+        _deadline = new ServerCallDeadlineManager(_options.TimeProvider, armed, _http.RequestAborted, OnDeadlineExceededAsync, ResetBlockedFlush);
         CancellationToken = _deadline.Token;
-        return true;
     }
 
     /// <summary>One streamed response message: prefix, serialize into the body pipe, flush.</summary>

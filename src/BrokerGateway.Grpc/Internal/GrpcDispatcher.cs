@@ -7,7 +7,8 @@ namespace BrokerGateway.Grpc.Internal;
 
 /// <summary>
 /// The one catch-all endpoint of a gRPC port. It checks what every call shares (HTTP/2, POST, content
-/// type, a known path, the bearer token) and hands the call to its method's handler. Refusals follow
+/// type, a known path, the bearer token, a well-formed <c>grpc-timeout</c>) and hands the call to its
+/// method's handler. Refusals follow
 /// docs/grpc.md "Status mapping": HTTP errors carry <c>grpc-status</c> too, unknown paths get 200 +
 /// Trailers-Only UNIMPLEMENTED, as a gRPC client expects.
 /// </summary>
@@ -87,7 +88,21 @@ internal sealed class GrpcDispatcher
             }
             http.User = BearerTokenCheck.ApiClient;
         }
-        return handler.HandleCallAsync(http, token);
+
+        TimeSpan? timeout = null;
+        var timeoutHeader = request.Headers[GrpcProtocol.TimeoutHeader];
+        if (timeoutHeader.Count > 0)
+        {
+            var value = timeoutHeader.ToString();
+            if (!GrpcTimeout.TryParse(value, out var parsed))
+            {
+                GrpcServerLog.InvalidTimeout(_logger, path, value);
+                _refusals.Refused(RefusalReason.InvalidTimeout, $"grpc-timeout '{value}' for '{path}'");
+                return Refuse(http, StatusCodes.Status200OK, StatusCode.Internal, $"Malformed grpc-timeout '{value}'.");
+            }
+            timeout = parsed;
+        }
+        return handler.HandleCallAsync(http, token, timeout);
     }
 
     /// <summary>A Trailers-Only answer: one HEADERS frame with END_STREAM holding the status.</summary>

@@ -26,7 +26,7 @@ internal static partial class GrpcServerLog
     [LoggerMessage(7, LogLevel.Debug, "Call to '{Method}' refused: missing or wrong bearer token.", EventName = "Unauthenticated")]
     public static partial void Unauthenticated(ILogger logger, string method);
 
-    [LoggerMessage(8, LogLevel.Information, "Call to '{Method}' refused: malformed grpc-timeout '{Value}'.", EventName = "InvalidTimeout")]
+    [LoggerMessage(8, LogLevel.Debug, "Call to '{Method}' refused: malformed grpc-timeout '{Value}'.", EventName = "InvalidTimeout")]
     public static partial void InvalidTimeout(ILogger logger, string method, string value);
 
     [LoggerMessage(9, LogLevel.Debug, "Call to '{Method}' ended {Status}: {Detail}", EventName = "CallFailed")]
@@ -35,7 +35,7 @@ internal static partial class GrpcServerLog
     [LoggerMessage(10, LogLevel.Warning, "Could not send the deadline status of '{Method}'.", EventName = "DeadlineStatusFailed")]
     public static partial void DeadlineStatusFailed(ILogger logger, string method, Exception exception);
 
-    // Events 4 to 7 are at Debug, one per call: this is what an operator sees of them (RefusalLog).
+    // Events 4 to 8 are at Debug, one per call: this is what an operator sees of them (RefusalLog).
     [LoggerMessage(11, LogLevel.Warning, "{Count} call(s) refused ({Reason}) since the last such warning, the latest: {Example}. Each is logged at Debug; this warning comes at most once per {Interval} per reason.", EventName = "CallsRefused")]
     public static partial void CallsRefused(ILogger logger, RefusalReason reason, long count, string example, TimeSpan interval);
 }

@@ -3,11 +3,11 @@ using Microsoft.Extensions.Logging;
 namespace BrokerGateway.Grpc.Internal;
 
 /// <summary>Why the dispatcher refused a call before any handler ran.</summary>
-internal enum RefusalReason { UnsupportedProtocol, UnsupportedContentType, UnimplementedMethod, Unauthenticated }
+internal enum RefusalReason { UnsupportedProtocol, UnsupportedContentType, UnimplementedMethod, Unauthenticated, InvalidTimeout }
 
 /// <summary>
 /// Logs calls refused before a handler runs. A misconfigured backend (a wrong token, a wrong path or
-/// content type) repeats the same refusal on every call, so each one is logged at Debug, and an operator
+/// content type, a malformed <c>grpc-timeout</c>) repeats the same refusal on every call, so each one is logged at Debug, and an operator
 /// still hears of it through one Warning per reason per <see cref="WarningInterval"/>, which counts the
 /// refusals of that reason since the previous one.
 /// </summary>

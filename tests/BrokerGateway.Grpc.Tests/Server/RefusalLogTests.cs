@@ -64,4 +64,27 @@ public class RefusalLogTests
         var warning = Assert.Single(Warnings(server));
         Assert.Contains("content type 'application/json; charset=utf-8'", warning.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Many_calls_with_a_malformed_grpc_timeout_each_get_internal_with_at_most_one_warning()
+    {
+        var clock = new ManualTimeProvider(); // stands still: the 50 calls fall within one minute however slow the machine
+        await using var server = await TestServer.StartAsync(new GrpcServerOptions { TimeProvider = clock });
+        using var raw = new RawGrpc(server.Port);
+
+        for (var i = 0; i < 50; i++)
+        {
+            var answer = await raw.SendAsync("/test.v1.Echo/Unary", RawGrpc.Frame(new EchoRequest()), headers: [("grpc-timeout", "soon")]).WaitAsync(Limits.Await);
+            Assert.Equal(200, answer.HttpStatus);
+            Assert.Equal("13", answer.Status);
+            Assert.Equal("Malformed grpc-timeout 'soon'.", answer.Message);
+        }
+
+        Assert.Equal(50, server.Logs.Entries.Count(e => e.EventName == "InvalidTimeout" && e.Level == LogLevel.Debug));
+        var warning = Assert.Single(server.Logs.Entries, e => e.Category.StartsWith("BrokerGateway.Grpc", StringComparison.Ordinal) && e.Level >= LogLevel.Warning);
+        Assert.Equal("CallsRefused", warning.EventName);
+        Assert.Contains("InvalidTimeout", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("grpc-timeout 'soon' for '/test.v1.Echo/Unary'", warning.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Category.StartsWith("BrokerGateway.Grpc", StringComparison.Ordinal) && e.Level == LogLevel.Information);
+    }
 }

@@ -9,7 +9,7 @@ namespace BrokerGateway.Grpc.Internal.CallHandlers;
 /// <summary>
 /// Runs one call of one method (grpc-dotnet ServerCallHandlerBase): arms the deadline, runs the call
 /// shape's core, and turns its outcome into a status. The protocol checks shared with unknown paths
-/// (HTTP/2, POST, content type, auth) happen before, in <see cref="GrpcDispatcher"/>.
+/// (HTTP/2, POST, content type, auth, the <c>grpc-timeout</c> grammar) happen before, in <see cref="GrpcDispatcher"/>.
 /// </summary>
 internal abstract class ServerCallHandlerBase(GrpcMethodDefinition method, GrpcServerOptions options, ILogger logger)
 {
@@ -20,14 +20,15 @@ internal abstract class ServerCallHandlerBase(GrpcMethodDefinition method, GrpcS
     /// <summary>True when the request is a stream, so Kestrel's whole-body limits must not apply.</summary>
     protected abstract bool StreamsRequests { get; }
 
-    public Task HandleCallAsync(HttpContext http, string? bearerToken)
+    /// <param name="timeout">The caller's <c>grpc-timeout</c>, already parsed; null when it sent none.</param>
+    public Task HandleCallAsync(HttpContext http, string? bearerToken, TimeSpan? timeout)
     {
         http.Response.ContentType = GrpcProtocol.ContentType;
         var call = new GrpcCallContext(http, Method, Options, Logger, bearerToken);
         ValueTask<IMessage?> core;
         try
         {
-            if (!call.TryStart()) return Task.CompletedTask;
+            call.Start(timeout);
             RelaxBodyLimits(http);
             core = HandleCallCoreAsync(call);
         }

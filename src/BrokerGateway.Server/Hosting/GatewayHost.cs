@@ -103,7 +103,9 @@ public static class GatewayHost
         // Once the ports are bound: a replica whose port is taken never says it listens.
         app.Lifetime.ApplicationStarted.Register(() => GatewayLog.NodeStarted(app.Logger, node.NodeId, settings.PublicPort, settings.GrpcPort,
             settings.InternalPort, backends.BrokerName, backends.PresenceName));
-        foreach (var warning in SettingsSummary.Warnings(settings, Environment.GetEnvironmentVariables().Keys.Cast<string>()))
+        var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(v => KeyValuePair.Create((string)v.Key, (string?)v.Value));
+        foreach (var warning in SettingsSummary.Warnings(settings, environment))
             GatewayLog.SettingWarning(app.Logger, warning);
         return app;
     }

@@ -98,6 +98,9 @@ public sealed partial record ServerSettings
         ["BGW_JWT_AUDIENCE"] = "Gateway:Jwt:Audience",
     };
 
+    /// <summary>Keys whose empty value is read as given (and validated); every other key reads an empty or blank value as unset.</summary>
+    internal static readonly IReadOnlySet<string> EmptyIsAValue = new HashSet<string> { "Gateway:SubjectPrefix", "Gateway:DefaultNamespace" };
+
     /// <summary>
     /// Reads the <c>Gateway</c> section. Throws <see cref="InvalidSettingsException"/> listing every value
     /// that cannot be read (a word where a number goes, an unknown name, a key file that is not there, a key no

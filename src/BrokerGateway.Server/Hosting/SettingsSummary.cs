@@ -33,13 +33,20 @@ static class SettingsSummary
 
     /// <summary>
     /// Settings that work but are likely mistakes: a replica open to anyone who can reach it, a cluster
-    /// half on in-memory twins, a <c>BGW_</c> variable no setting reads (a misspelt name leaves its default).
+    /// half on in-memory twins, a <c>BGW_</c> variable no setting reads (a misspelt name leaves its default),
+    /// a setting's variable set but empty (an operator who sets one means something by it).
     /// </summary>
-    public static IEnumerable<string> Warnings(ServerSettings s, IEnumerable<string> environmentVariables)
+    /// <param name="environment">The process's environment variables, name and value.</param>
+    public static IEnumerable<string> Warnings(ServerSettings s, IEnumerable<KeyValuePair<string, string?>> environment)
     {
-        foreach (var name in environmentVariables.Where(n => n.StartsWith("BGW_", StringComparison.Ordinal)
-            && !ServerSettings.EnvironmentVariables.ContainsKey(n) && !NotSettings.Contains(n)).Order(StringComparer.Ordinal))
+        var variables = environment.Where(v => v.Key.StartsWith("BGW_", StringComparison.Ordinal)).OrderBy(v => v.Key, StringComparer.Ordinal).ToList();
+        foreach (var (name, _) in variables.Where(v => !ServerSettings.EnvironmentVariables.ContainsKey(v.Key) && !NotSettings.Contains(v.Key)))
             yield return $"{name} is not a setting and is ignored (the README lists them)";
+        // An empty value overrides appsettings.json and then reads as unset, so the built-in default wins
+        // over the file too. The settings that take an empty value as given are refused by validation instead.
+        foreach (var (name, value) in variables.Where(v => string.IsNullOrWhiteSpace(v.Value)
+            && ServerSettings.EnvironmentVariables.TryGetValue(v.Key, out var key) && !ServerSettings.EmptyIsAValue.Contains(key)))
+            yield return $"{name} is set but {(string.IsNullOrEmpty(value) ? "empty" : "blank")}: it counts as unset, so the built-in default applies, even over appsettings.json";
         if (s.NatsUrl is not null && s.Redis is null)
             yield return "BGW_NATS_URL is set but BGW_REDIS is not: presence, user limits and the sweep cover this replica only";
         if (s.NatsUrl is null && s.Redis is not null)

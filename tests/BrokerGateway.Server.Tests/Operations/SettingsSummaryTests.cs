@@ -33,9 +33,30 @@ public sealed class SettingsSummaryTests
     [Fact]
     public void AMisspeltVariable_IsWarnedOf_ButNotTheSettingsNorTheTestsOwn()
     {
-        var warnings = SettingsSummary.Warnings(TestGateway.DefaultSettings(), ["BGW_SEND_QUEUE_LIMIT", "BGW_SEND_QUEUE", "BGW_REQUIRE_SERVERS", "PATH"]);
+        var warnings = SettingsSummary.Warnings(TestGateway.DefaultSettings(), [Set("BGW_SEND_QUEUE_LIMIT"), Set("BGW_SEND_QUEUE"), Set("BGW_REQUIRE_SERVERS"), Set("PATH")]);
         Assert.Equal("BGW_SEND_QUEUE_LIMIT is not a setting and is ignored (the README lists them)", Assert.Single(warnings));
     }
+
+    [Fact]
+    public void ASettingsVariableSetButEmpty_IsWarnedOf_NamingIt()
+    {
+        var warnings = SettingsSummary.Warnings(TestGateway.DefaultSettings(),
+            [Set("BGW_PUBLIC_PORT", ""), Set("BGW_API_TOKEN", "  "), Set("BGW_SEND_QUEUE", "64"), Set("BGW_REQUIRE_SERVERS", ""), Set("PATH", "")]);
+        Assert.Equal(
+        [
+            "BGW_API_TOKEN is set but blank: it counts as unset, so the built-in default applies, even over appsettings.json",
+            "BGW_PUBLIC_PORT is set but empty: it counts as unset, so the built-in default applies, even over appsettings.json",
+        ], warnings);
+    }
+
+    [Fact]
+    public void AnEmptyVariable_OfASettingThatTakesEmptyAsGiven_IsLeftToValidation()
+    {
+        // An empty subject prefix or default namespace is refused at start (SettingsTests), not defaulted.
+        Assert.Empty(SettingsSummary.Warnings(TestGateway.DefaultSettings(), [Set("BGW_SUBJECT_PREFIX", ""), Set("BGW_DEFAULT_NAMESPACE", "")]));
+    }
+
+    static KeyValuePair<string, string?> Set(string name, string? value = "1") => KeyValuePair.Create(name, value);
 
     [Fact]
     public void NatsWithoutRedis_AndRedisWithoutNats_AreWarnedOf()

@@ -36,7 +36,9 @@ public class ManySubscriptionsTests(NatsServerFixture server) : IClassFixture<Na
         await Eventually.TrueAsync(() => Volatile.Read(ref received) == 1 + n / 10, TimeSpan.FromSeconds(60));
 
         var threadsAfter = Process.GetCurrentProcess().Threads.Count;
-        Assert.True(threadsAfter <= threadsBefore + 6, $"threads went from {threadsBefore} to {threadsAfter}");
+        // Against a thread per subscription (100,000): the thread pool may still add a few dozen workers of its
+        // own while the machine is busy (other tests run in this process), which says nothing about subscriptions.
+        Assert.True(threadsAfter <= threadsBefore + 64, $"threads went from {threadsBefore} to {threadsAfter}");
         Assert.Equal(n + 1, nats.SubscriptionCount);
         await Eventually.TrueAsync(() => subscriptions[0].Delivered == 1, T);
         Assert.Equal(0, subscriptions[1].Delivered);

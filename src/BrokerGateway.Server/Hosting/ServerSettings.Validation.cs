@@ -53,6 +53,7 @@ public sealed partial record ServerSettings
         Range((long)DrainNotice.TotalMilliseconds, "DrainNoticeMs", 0, 600_000, " ms");
         CheckAuth(problems);
         Range(Limits.MaxMessageBytes, "MaxMessageBytes", 256, 16 * 1024 * 1024, " bytes");
+        Range((long)Limits.PingInterval.TotalMilliseconds, "PingIntervalMs", 1000, 3_600_000, " ms");
         Check(Limits.MessagesPerSecond is >= 0 and <= 1_000_000, "MessagesPerSecond", $"must be from 0 (no limit) to 1000000, not {Limits.MessagesPerSecond}");
         CheckId(Gateway.NodeId, "NodeId", "a node id", problems);
         CheckId(Gateway.DefaultNamespace, "DefaultNamespace", "a namespace", problems);

@@ -86,6 +86,7 @@ public sealed partial record ServerSettings
         ["BGW_MAX_ROOMS_PER_CONNECTION"] = "Gateway:MaxRoomsPerConnection",
         ["BGW_MAX_MESSAGE_BYTES"] = "Gateway:MaxMessageBytes",
         ["BGW_MESSAGES_PER_SECOND"] = "Gateway:MessagesPerSecond",
+        ["BGW_PING_INTERVAL_MS"] = "Gateway:PingIntervalMs",
         ["BGW_DRAIN_SPREAD_MS"] = "Gateway:DrainSpreadMs",
         ["BGW_DRAIN_NOTICE_MS"] = "Gateway:DrainNoticeMs",
         ["BGW_EVENT_FORMAT"] = "Gateway:EventFormat",
@@ -145,6 +146,7 @@ public sealed partial record ServerSettings
             {
                 MaxMessageBytes = c.Int("MaxMessageBytes", limits.MaxMessageBytes),
                 MessagesPerSecond = c.Double("MessagesPerSecond", limits.MessagesPerSecond),
+                PingInterval = c.Milliseconds("PingIntervalMs", limits.PingInterval),
             },
             Gateway = gateway with
             {

@@ -28,7 +28,7 @@ static class SettingsSummary
             $"API token {(s.ApiToken is null ? "none (API open)" : "set")}; events {s.EventFormat}; WebSocket {s.WebSocketStack}; io_uring {(s.IoUring ? "on" : "off")}; " +
             $"max message {s.Limits.MaxMessageBytes} B; {s.Limits.MessagesPerSecond} msg/s; send queue {s.Gateway.SendQueueLimit}; " +
             $"per user {s.Gateway.MaxConnectionsPerUser}; rooms per connection {s.Gateway.MaxRoomsPerConnection}; " +
-            $"lease {s.Gateway.LeaseTtl.TotalMilliseconds} ms; drain notice {s.DrainNotice.TotalMilliseconds} ms, spread {s.DrainSpread.TotalMilliseconds} ms");
+            $"ping interval {s.Limits.PingInterval.TotalMilliseconds} ms; lease {s.Gateway.LeaseTtl.TotalMilliseconds} ms; drain notice {s.DrainNotice.TotalMilliseconds} ms, spread {s.DrainSpread.TotalMilliseconds} ms");
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ public sealed record ClientLimits
     /// <summary>How long a client RPC waits for a worker's reply.</summary>
     public TimeSpan RpcTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often the server expects some traffic; sent to clients in <c>welcome</c>.</summary>
+    /// <summary>
+    /// How often the server expects some traffic; sent to clients in <c>welcome</c>. A socket silent this
+    /// long is pinged; silent twice this long, it is closed 4004 (stale). Setting <c>PingIntervalMs</c>.
+    /// </summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(25);
 }

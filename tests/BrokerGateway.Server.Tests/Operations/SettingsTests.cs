@@ -33,6 +33,9 @@ public sealed class SettingsTests
     [InlineData("BGW_MAX_MESSAGE_BYTES", "-1")]
     [InlineData("BGW_MESSAGES_PER_SECOND", "-1")]
     [InlineData("BGW_MESSAGES_PER_SECOND", "NaN")]
+    [InlineData("BGW_PING_INTERVAL_MS", "0")]
+    [InlineData("BGW_PING_INTERVAL_MS", "999")]
+    [InlineData("BGW_PING_INTERVAL_MS", "25s")]
     [InlineData("BGW_LEASE_TTL_MS", "0")]
     [InlineData("BGW_LEASE_TTL_MS", "-100")]
     [InlineData("BGW_LEASE_TTL_MS", "1e20")]
@@ -151,6 +154,7 @@ public sealed class SettingsTests
             ["Gateway:MessagesPerSecond"] = "0",
             ["Gateway:MaxConnectionsPerUser"] = "0",
             ["Gateway:LeaseTtlMs"] = "2000",
+            ["Gateway:PingIntervalMs"] = "5000",
             ["Gateway:DrainNoticeMs"] = "0",
             ["Gateway:EventFormat"] = "json",
             ["Gateway:AllowGuests"] = "False",
@@ -160,6 +164,7 @@ public sealed class SettingsTests
         Assert.Equal(16, settings.Gateway.SendQueueLimit);
         Assert.Equal(0, settings.Limits.MessagesPerSecond);
         Assert.Equal(TimeSpan.FromSeconds(2), settings.Gateway.LeaseTtl);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Limits.PingInterval);
         Assert.Equal(BrokerGateway.Server.Uplink.EventFormat.Json, settings.EventFormat);
         Assert.False(settings.Gateway.DefaultPolicy.AllowGuests);
     }

@@ -19,13 +19,7 @@ internal static class InterleavedRedis
     public static IConnectionMultiplexer AfterFirstAnswer(IConnectionMultiplexer redis, RedisScript script, Func<Task> step)
     {
         var pending = 1;
-        var db = Forwarding<IDatabase>.Create(redis.GetDatabase(), (method, args, call) =>
-        {
-            if (method.Name != nameof(IDatabaseAsync.ScriptEvaluateAsync) || !Runs(script, args![0])) return call();
-            return ThenAsync((Task<RedisResult>)call()!);
-        });
-        return Forwarding<IConnectionMultiplexer>.Create(redis, (method, _, call) =>
-            method.Name == nameof(IConnectionMultiplexer.GetDatabase) ? db : call());
+        return OnAnswers(redis, script, ThenAsync);
 
         async Task<RedisResult> ThenAsync(Task<RedisResult> answer)
         {
@@ -43,13 +37,7 @@ internal static class InterleavedRedis
     public static IConnectionMultiplexer LosingAnswers(IConnectionMultiplexer redis, RedisScript script, int count)
     {
         var left = count;
-        var db = Forwarding<IDatabase>.Create(redis.GetDatabase(), (method, args, call) =>
-        {
-            if (method.Name != nameof(IDatabaseAsync.ScriptEvaluateAsync) || !Runs(script, args![0])) return call();
-            return LoseAsync((Task<RedisResult>)call()!);
-        });
-        return Forwarding<IConnectionMultiplexer>.Create(redis, (method, _, call) =>
-            method.Name == nameof(IConnectionMultiplexer.GetDatabase) ? db : call());
+        return OnAnswers(redis, script, LoseAsync);
 
         async Task<RedisResult> LoseAsync(Task<RedisResult> answer)
         {
@@ -57,6 +45,15 @@ internal static class InterleavedRedis
             if (Interlocked.Decrement(ref left) >= 0) await new TaskCompletionSource().Task;
             return result;
         }
+    }
+
+    /// <summary><paramref name="redis"/>, with every answer of <paramref name="script"/> passed through <paramref name="answer"/>.</summary>
+    static IConnectionMultiplexer OnAnswers(IConnectionMultiplexer redis, RedisScript script, Func<Task<RedisResult>, Task<RedisResult>> answer)
+    {
+        var db = Forwarding<IDatabase>.Create(redis.GetDatabase(), (method, args, call) =>
+            method.Name == nameof(IDatabaseAsync.ScriptEvaluateAsync) && Runs(script, args![0]) ? answer((Task<RedisResult>)call()!) : call());
+        return Forwarding<IConnectionMultiplexer>.Create(redis, (method, _, call) =>
+            method.Name == nameof(IConnectionMultiplexer.GetDatabase) ? db : call());
     }
 
     /// <summary>True for a call of <paramref name="script"/>, by its hash (EVALSHA) or its text (EVAL).</summary>

@@ -162,24 +162,19 @@ public sealed partial class FramedClientSocket
     /// </summary>
     ValueTask WriteFramesAsync(ReadOnlyMemory<OutboundFrame> frames, ControlFrames control, CancellationToken ct)
     {
-        var size = control.Size;
-        foreach (var frame in frames.Span)
-        {
-            size += FrameCodec.HeaderSize(frame.Data.Length) + frame.Data.Length;
-            if (size > StackBatch) return WriteToStreamAsync(_output, frames, control, ct);
-        }
-        if (_socketOutput is not { } socket) return WriteToStreamAsync(_output, frames, control, ct);
+        var size = control.Size + SerializedSize(frames.Span);
+        if (size > StackBatch || _socketOutput is not { } socket) return WriteToStreamAsync(_output, frames, control, size, ct);
 
-        Span<byte> buffer = stackalloc byte[size];
+        Span<byte> buffer = stackalloc byte[(int)size]; // at most StackBatch
         var used = Serialize(frames.Span, buffer);
         control.WriteTo(buffer[used..]);
         return socket.WriteAsync(buffer, ct);
     }
 
     /// <summary>The bytes <see cref="Serialize"/> writes for these frames.</summary>
-    internal static int SerializedSize(ReadOnlySpan<OutboundFrame> frames)
+    internal static long SerializedSize(ReadOnlySpan<OutboundFrame> frames)
     {
-        var size = 0;
+        long size = 0;
         foreach (var frame in frames) size += FrameCodec.HeaderSize(frame.Data.Length) + frame.Data.Length;
         return size;
     }
@@ -201,15 +196,8 @@ public sealed partial class FramedClientSocket
     /// Every frame serialized into as few rented buffers as possible and handed over with one write, so the
     /// batch costs one send (on a bare socket, one system call; through Kestrel, one flush).
     /// </summary>
-    async ValueTask WriteToStreamAsync(Stream output, ReadOnlyMemory<OutboundFrame> frames, ControlFrames control, CancellationToken ct)
+    async ValueTask WriteToStreamAsync(Stream output, ReadOnlyMemory<OutboundFrame> frames, ControlFrames control, long size, CancellationToken ct)
     {
-        long size = control.Size;
-        for (var i = 0; i < frames.Length; i++)
-        {
-            var length = frames.Span[i].Data.Length;
-            size += FrameCodec.HeaderSize(length) + length;
-        }
-
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(size, WriteChunk));
         try
         {

@@ -111,12 +111,9 @@ public sealed class RingSender : IBatchSender, IDisposable
         {
             foreach (var queue in claimed)
             {
-                if (_ring is null || queue.IsCompleted || !((FramedClientSocket)queue.BatchTarget!).TryBeginBatchWrite(out var fd))
-                {
-                    queue.EndClaim(); // its send loop takes it from here
-                    continue;
-                }
-                Queue((FramedClientSocket)queue.BatchTarget!, queue, fd);
+                if (_ring is not null && !queue.IsCompleted && queue.BatchTarget is FramedClientSocket socket && socket.TryBeginBatchWrite(out var fd))
+                    Queue(socket, queue, fd);
+                else queue.EndClaim(); // its send loop takes it from here
             }
             Submit();
         }
@@ -127,8 +124,7 @@ public sealed class RingSender : IBatchSender, IDisposable
             var count = queue.TryRead(_frames);
             var frames = _frames.AsSpan(0, count);
             var size = FramedClientSocket.SerializedSize(frames);
-            if (_ring is not null && (_used + size > BufferBytes || _ring.Queued == _ring.Capacity)) Submit();
-            if (count == 0 || size > MaxBytesPerSocket || _ring is null)
+            if (count == 0 || size > MaxBytesPerSocket || !MakeRoom((int)size))
             {
                 // Nothing to send, too much to copy, or the ring just failed: the socket's own way, ahead of its loop.
                 var taken = frames.ToArray();
@@ -138,14 +134,22 @@ public sealed class RingSender : IBatchSender, IDisposable
                 else queue.EndClaim();
                 return;
             }
-            FramedClientSocket.Serialize(frames, _buffer.AsSpan(_used, size));
+            var bytes = (int)size;
+            FramedClientSocket.Serialize(frames, _buffer.AsSpan(_used, bytes));
             frames.Clear(); // payloads are not kept alive by the lane
-            fixed (byte* bytes = &_buffer[_used])
+            fixed (byte* at = &_buffer[_used])
             {
-                var index = _ring.QueueSend(fd, bytes, size); // the buffer is pinned: the address outlives the fixed block
-                _pending[index] = new Pending(socket, queue, _used, size);
+                var index = _ring!.QueueSend(fd, at, bytes); // the buffer is pinned: the address outlives the fixed block
+                _pending[index] = new Pending(socket, queue, _used, bytes);
             }
-            _used += size;
+            _used += bytes;
+        }
+
+        /// <summary>Submits what is queued if <paramref name="size"/> more bytes or one more send would not fit; false once the ring is gone.</summary>
+        bool MakeRoom(int size)
+        {
+            if (_ring is not null && (_used + size > BufferBytes || _ring.Queued == _ring.Capacity)) Submit();
+            return _ring is not null;
         }
 
         /// <summary>Frames too big to gather here: written the socket's own way, then the queue goes back to its loop.</summary>
